@@ -1,0 +1,5 @@
+/**
+ * @seqr-flows/node-red-seqr as a library: the SEQR client, invoice building, QR helpers and the emulator,
+ * usable from any TypeScript or JavaScript program (the Node-RED nodes are built on the same parts).
+ */
+export * from './seqr';

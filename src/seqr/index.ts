@@ -1,0 +1,27 @@
+/** The SEQR protocol layer: client, errors, invoice building, money, QR codes, result codes and wire types. */
+export {
+  SeqrClient,
+  DEFAULT_CHANNEL,
+  DEFAULT_CLIENT_ID,
+  type CallOptions,
+  type PaymentStatus,
+  type ReceiptDocumentInput,
+  type SendInvoiceResult,
+  type SeqrClientOptions,
+  type SeqrPrincipal,
+} from './client';
+export { SeqrError, SeqrTransportError, isRetryable, type TransportErrorKind } from './errors';
+export { DEFAULT_TIMEOUT_MS, type TlsOptions } from './transport';
+export {
+  buildInvoice,
+  TEXT_LIMITS,
+  type AmountInput,
+  type InvoiceDefaults,
+  type InvoiceInput,
+  type InvoiceRowInput,
+} from './invoice';
+export { InvoiceInputError, ISO_4217_CURRENCIES, formatAmount, type FormatAmountOptions } from './money';
+export { deepLink, invoiceQrText, qrDataUrl, qrPng, qrSvg, stickerCode, type QrImageOptions } from './qr';
+export { RESULT_CODES, resultCode, resultCodeInfo, type ResultCodeInfo } from './codes';
+export * from './types';
+export { WSDL_PATH, SERVICE_NAME, PORT_NAME } from './wsdl';

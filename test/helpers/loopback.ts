@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import { inspect } from 'node:util';
+import type { AddressInfo } from 'node:net';
+
+/** Servers started by a test file; `stopAll` in `after` closes every one. */
+export class Servers {
+  private readonly closers: Array<() => Promise<void>> = [];
+
+  /** An HTTP server on 127.0.0.1:<free port>; returns its URL (path /soap). */
+  async http(handler: http.RequestListener): Promise<{ url: string; server: http.Server }> {
+    const server = http.createServer(handler);
+    await listen(server);
+    this.closers.push(() => closeServer(server));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/soap`, server };
+  }
+
+  /** A raw TCP server (for resets, hangs and cut answers); returns an http:// URL to it. */
+  async tcp(onConnection: (socket: net.Socket) => void): Promise<{ url: string; server: net.Server; sockets: Set<net.Socket> }> {
+    const sockets = new Set<net.Socket>();
+    const server = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => undefined);
+      onConnection(socket);
+    });
+    await listen(server);
+    this.closers.push(async () => {
+      for (const socket of sockets) socket.destroy();
+      await closeServer(server);
+    });
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/soap`, server, sockets };
+  }
+
+  /** Register any other server/cleanup. */
+  add(closer: () => Promise<void>): void {
+    this.closers.push(closer);
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.closers.splice(0).map((close) => close()));
+  }
+}
+
+export function listen(server: net.Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+}
+
+export function closeServer(server: net.Server): Promise<void> {
+  return new Promise((resolve) => {
+    (server as http.Server).closeAllConnections?.();
+    server.close(() => resolve());
+  });
+}
+
+/** A port on 127.0.0.1 where nothing listens (bound, then released). */
+export async function refusedUrl(): Promise<string> {
+  const server = net.createServer();
+  await listen(server);
+  const { port } = server.address() as AddressInfo;
+  await closeServer(server);
+  return `http://127.0.0.1:${port}/soap`;
+}
+
+export function readBody(request: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let body = '';
+    request.setEncoding('utf8');
+    request.on('data', (chunk: string) => (body += chunk));
+    request.on('end', () => resolve(body));
+    request.on('error', reject);
+  });
+}
+
+/** A SOAP 1.1 envelope around `body`, in the shape SEQR's JAX-WS server answered. */
+export function envelope(body: string): string {
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">' +
+    `<soap:Body>${body}</soap:Body></soap:Envelope>`
+  );
+}
+
+export function soapFault(code: string, text: string): string {
+  return envelope(`<soap:Fault><faultcode>${code}</faultcode><faultstring>${text}</faultstring></soap:Fault>`);
+}
+
+/** Asserts that `secret` shows up nowhere a person or a log could see it: message, stack, inspect, JSON. */
+export function assertNoSecret(error: unknown, ...secrets: string[]): void {
+  const views = [
+    String(error),
+    (error as Error)?.stack ?? '',
+    inspect(error, { depth: Infinity, showHidden: true }),
+    JSON.stringify(error) ?? '',
+  ];
+  for (const secret of secrets) {
+    for (const view of views) assert.ok(!view.includes(secret), `the secret leaked into: ${view}`);
+  }
+}
+
+/** Awaits a rejection and returns the error (fails when the promise resolves). */
+export async function failure<T = unknown>(promise: Promise<unknown>): Promise<T> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as T;
+  }
+  assert.fail('expected the call to fail');
+}
