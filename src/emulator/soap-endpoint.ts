@@ -1,0 +1,170 @@
+import * as fs from 'node:fs';
+import * as soap from 'soap';
+import { resultCodeInfo } from '../seqr/codes';
+import { SEQR_NAMESPACE, SERVICE_PATHS } from '../seqr/types';
+import { WSDL_PATH } from '../seqr/wsdl';
+import type { EmulatorCore } from './core';
+import { seqrServices, WSDL_OPERATIONS } from './soap-service';
+
+const SOAP_ENV = 'http://schemas.xmlsoap.org/soap/envelope/';
+const WSDL_TEXT = fs.readFileSync(WSDL_PATH, 'utf8');
+
+/** Decimals and dateTimes stay text: money never passes through a binary float, dates are echoed as sent. */
+const KEEP_TEXT = (value: string) => value;
+const CUSTOM_DESERIALIZER = { decimal: KEEP_TEXT, dateTime: KEEP_TEXT, date: KEEP_TEXT };
+
+export interface SoapAnswer {
+  status: number;
+  body: string;
+}
+
+/** What the soap server's hooks learnt about one request (passed through as the serverless request's `connection`). */
+interface SoapCall {
+  /** The Body's wrapper element is no operation of the WSDL. */
+  unknownOperation?: string;
+  /** Rejected before dispatch (no Body, several wrappers): a client fault. */
+  rejected?: string;
+  /** soap could not parse the request. */
+  error?: unknown;
+}
+
+type Loose = Record<string, unknown>;
+
+function escapeXml(value: string): string {
+  return value.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** A SOAP 1.1 fault (soap's own faults for bad input are SOAP 1.2-shaped inside a 1.1 envelope). */
+export function soapFault(faultcode: 'soap:Client' | 'soap:Server', faultstring: string): SoapAnswer {
+  return {
+    status: 500,
+    body:
+      `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="${SOAP_ENV}"><soap:Body><soap:Fault>` +
+      `<faultcode>${faultcode}</faultcode><faultstring>${escapeXml(faultstring)}</faultstring>` +
+      '</soap:Fault></soap:Body></soap:Envelope>',
+  };
+}
+
+/** The in-band answer SEQR gives an operation it does not support: resultCode 91 in `<name>Response/return`. */
+function unsupported(operation: string): SoapAnswer {
+  const info = resultCodeInfo(91);
+  return {
+    status: 200,
+    body:
+      `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="${SOAP_ENV}"><soap:Body>` +
+      `<ns2:${operation}Response xmlns:ns2="${SEQR_NAMESPACE}"><return><resultCode>${info.code}</resultCode>` +
+      `<resultDescription>${info.name}</resultDescription></return></ns2:${operation}Response></soap:Body></soap:Envelope>`,
+  };
+}
+
+/** The local name of the first element inside the SOAP Body, read from the raw text. */
+function wrapperName(xml: string): string | undefined {
+  return /<(?:[\w.-]+:)?Body\b[^>]*>\s*<(?:[\w.-]+:)?([A-Za-z_][\w.-]*)/.exec(xml)?.[1];
+}
+
+function describe(error: unknown): string {
+  const fault = (error as { Fault?: Loose } | undefined)?.Fault;
+  const detail = fault ? String(fault.detail ?? fault.faultstring ?? '') : error instanceof Error ? error.message : String(error);
+  return detail.replace(/^Error: /, '').split('\n')[0];
+}
+
+/**
+ * SEQR's SOAP endpoint, built on soap's server (`soap.listen` without an HTTP server of its own: the emulator's
+ * HTTP layer routes both service paths, the payer API and `?wsdl` itself). Every WSDL operation is dispatched
+ * by soap; child element order does not matter to its parser.
+ *
+ * A Body element that is no operation of the WSDL gets SEQR's in-band answer 91 UNSUPPORTED_OPERATION when the
+ * envelope is otherwise well-formed; anything soap cannot parse gets a SOAP 1.1 `soap:Client` fault (HTTP 500).
+ */
+export class SoapEndpoint {
+  private readonly wsdlByAddress = new Map<string, string>();
+
+  private constructor(private readonly server: soap.Server) {
+    server.log = (type, data, req) => {
+      if (type === 'error') (req.connection as unknown as SoapCall).error = data;
+    };
+    server.authenticate = (_security, _done, req, envelope: Loose | undefined) => {
+      const call = req?.connection as unknown as SoapCall;
+      const body = envelope?.Body;
+      const elements = body && typeof body === 'object' ? Object.keys(body).filter((key) => key !== 'attributes') : [];
+      // soap's parser folds repeated siblings into an array: two wrappers of the same name are two operations too.
+      if (elements.length !== 1 || Array.isArray((body as Loose)[elements[0]])) {
+        call.rejected = 'the request must be a SOAP 1.1 envelope whose Body holds one operation element';
+      } else if (!WSDL_OPERATIONS.has(elements[0])) {
+        call.unknownOperation = elements[0];
+      } else {
+        return true;
+      }
+      // Stops soap's dispatch; handle() answers from what the call recorded.
+      throw { Fault: { faultcode: 'soap:Client', faultstring: call.rejected ?? 'unknown operation' } };
+    };
+  }
+
+  static create(core: EmulatorCore): Promise<SoapEndpoint> {
+    return new Promise((resolve, reject) => {
+      // soap hands these options to its WSDL parser too, which reads customDeserializer (typed on client options only).
+      const options: soap.IServerOptions & Pick<soap.IOptions, 'customDeserializer'> = {
+        path: SERVICE_PATHS[0],
+        services: seqrServices(core),
+        xml: WSDL_TEXT,
+        suppressStack: true,
+        customDeserializer: CUSTOM_DESERIALIZER,
+        callback: (error: unknown, server: soap.Server) => (error ? reject(error) : resolve(new SoapEndpoint(server))),
+      };
+      soap.listen(null, options);
+    });
+  }
+
+  /** Answers one SOAP request. SOAPAction is not passed on: like SEQR, the emulator dispatches on the Body. */
+  async handle(xml: string, url: string, contentType: string | undefined): Promise<SoapAnswer> {
+    const call: SoapCall = {};
+    const answer = await this.server.processRequest(xml, {
+      url,
+      method: 'POST',
+      headers: contentType === undefined ? {} : { 'content-type': contentType },
+      connection: call,
+    });
+    if (call.unknownOperation !== undefined) return unsupported(call.unknownOperation);
+    if (call.rejected !== undefined) return soapFault('soap:Client', call.rejected);
+    if (call.error !== undefined) {
+      const name = wrapperName(xml);
+      let error: unknown = call.error;
+      if (name !== undefined && !WSDL_OPERATIONS.has(name)) {
+        error = this.parseErrorApartFrom(name, xml);
+        if (error === undefined) return unsupported(name);
+      }
+      return soapFault('soap:Client', `malformed SOAP request: ${describe(error)}`);
+    }
+    return { status: answer.statusCode, body: answer.body };
+  }
+
+  /**
+   * soap's parser rejects any Body element it has no WSDL message for. To tell an unknown operation from broken
+   * XML, parse once more with the unknown name standing for the empty benchmarkingNop message: returns the parse
+   * error, or undefined when the envelope is well-formed.
+   */
+  private parseErrorApartFrom(operation: string, xml: string): unknown {
+    const wsdl = (this.server as unknown as { wsdl: soap.WSDL }).wsdl;
+    const messages = wsdl.definitions.messages as unknown as Record<string, unknown>;
+    messages[operation] = messages.benchmarkingNop;
+    try {
+      wsdl.xmlToObject(xml);
+      return undefined;
+    } catch (error) {
+      return error;
+    } finally {
+      delete messages[operation];
+    }
+  }
+
+  /** The WSDL with soap:address set to the address it was fetched from (each service path names itself). */
+  wsdlFor(address: string): string {
+    let wsdl = this.wsdlByAddress.get(address);
+    if (wsdl === undefined) {
+      if (this.wsdlByAddress.size >= 32) this.wsdlByAddress.clear();
+      wsdl = WSDL_TEXT.replace(/(<soap:address\s+location=")[^"]*(")/, `$1${escapeXml(address)}$2`);
+      this.wsdlByAddress.set(address, wsdl);
+    }
+    return wsdl;
+  }
+}
