@@ -345,7 +345,8 @@ export class SeqrClient {
   /**
    * (RESELLERUSER) Runs a report, e.g. `executeReport('Reconciliation/Shop.xml', 'en', { transactionPeriodId })`.
    * SEQR answers 2 REPORT_NOT_READY (a SeqrError) while the report is being made: ask again after 3–5 s.
-   * The returned report always has `contentString` when it has content.
+   * The returned report always has `contentString` when it has content: as SEQR sent it (the XML reader trims
+   * surrounding whitespace), or decoded from the base64 `content` (the exact bytes) when SEQR sent only that.
    */
   async executeReport(reportId: string, language?: string, parameters?: Record<string, string>, call?: CallOptions): Promise<ExecuteReportResponse & { report: SeqrReport }> {
     const response = await this.#call<ExecuteReportResponse>('executeReport', call, {
