@@ -3,3 +3,15 @@
  * usable from any TypeScript or JavaScript program (the Node-RED nodes are built on the same parts).
  */
 export * from './seqr';
+export {
+  startEmulator,
+  type EmulatorHandle,
+  type EmulatorOptions,
+  type SeededTerminal,
+  type TerminalType,
+  type PayerApi,
+  type PayerInvoiceView,
+  type PayOptions,
+  type ScanOptions,
+  type LoyaltyTokenInput,
+} from './emulator';
