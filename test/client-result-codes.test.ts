@@ -17,7 +17,7 @@ describe('SeqrClient result codes from the emulator', () => {
   let rig: Rig;
   const seen = new Set<number>();
   before(async () => {
-    rig = await startRig({ processingMs: 300, terminals: [{ id: 'till-short', password: 'abc' }, { id: 'till-secret', password: SECRET }] });
+    rig = await startRig({ terminals: [{ id: 'till-short', password: 'abc' }, { id: 'till-secret', password: SECRET }] });
   });
   after(() => rig.stop());
 
@@ -94,16 +94,22 @@ describe('SeqrClient result codes from the emulator', () => {
   });
 
   it('48 PAYMENT_IN_PROGRESS and 51 CANNOT_CANCEL_INVOICE_IN_PROGRESS while the payer is paying', async () => {
-    const { invoiceReference } = await rig.terminal.sendInvoice(invoice());
-    const paying = rig.emu.payer.pay(invoiceReference);
+    // A payment that stays "in progress" for a second, long enough for both calls even on a busy machine.
+    const slow = await startRig({ processingMs: 1000 });
     try {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      await expectCode(rig.terminal.updateInvoice(invoiceReference, invoice('1')), 48, 'updateInvoice');
-      await expectCode(rig.terminal.cancelInvoice(invoiceReference), 51, 'cancelInvoice');
+      const { invoiceReference } = await slow.terminal.sendInvoice(invoice());
+      const paying = slow.emu.payer.pay(invoiceReference);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await expectCode(slow.terminal.updateInvoice(invoiceReference, invoice('1')), 48, 'updateInvoice');
+        await expectCode(slow.terminal.cancelInvoice(invoiceReference), 51, 'cancelInvoice');
+      } finally {
+        await paying;
+      }
+      assert.equal((await slow.terminal.getPaymentStatus(invoiceReference, 1)).status, 'PAID');
     } finally {
-      await paying;
+      await slow.stop();
     }
-    assert.equal((await rig.terminal.getPaymentStatus(invoiceReference, 1)).status, 'PAID');
   });
 
   it('49 INVALID_INVOICE_DATA for an invoice SEQR cannot take', async () => {

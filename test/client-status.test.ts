@@ -174,14 +174,15 @@ describe('SeqrClient through every status transition', () => {
   describe('timed transitions (short emulator windows)', () => {
     let timed: Rig;
     before(async () => {
-      timed = await startRig({ ackWindowMs: 150, defaultCommitTimeoutMs: 150, invoiceExpiryMs: 300 });
+      // Windows long enough for the calls that must land inside them on a busy machine, short enough to wait out.
+      timed = await startRig({ ackWindowMs: 500, defaultCommitTimeoutMs: 150, invoiceExpiryMs: 1000 });
     });
     after(() => timed.stop());
 
     it('T6 a payment nobody fetched within the window is reversed → CANCELED without ersReference', async () => {
       const { invoiceReference } = await timed.terminal.sendInvoice(invoice());
       await timed.emu.payer.pay(invoiceReference);
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await new Promise((resolve) => setTimeout(resolve, 700));
       const reversed = await timed.terminal.getPaymentStatus(invoiceReference, 1);
       assert.equal(reversed.status, 'CANCELED');
       assert.equal(reversed.version, 3);
@@ -193,7 +194,7 @@ describe('SeqrClient through every status transition', () => {
       const { invoiceReference } = await timed.terminal.sendInvoice(invoice());
       await timed.emu.payer.pay(invoiceReference);
       assert.equal((await timed.terminal.getPaymentStatus(invoiceReference, 1)).status, 'PAID');
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await new Promise((resolve) => setTimeout(resolve, 700));
       assert.equal((await timed.terminal.getPaymentStatus(invoiceReference, 2)).status, 'PAID');
     });
 
@@ -210,7 +211,7 @@ describe('SeqrClient through every status transition', () => {
     });
 
     it('T10/T14 lapse to CANCELED on a pre-2.10 emulator', async () => {
-      const old = await startRig({ emitExpired: false, invoiceExpiryMs: 100 });
+      const old = await startRig({ emitExpired: false, invoiceExpiryMs: 150 });
       try {
         const { invoiceReference } = await old.terminal.sendInvoice(invoice());
         await eventually(async () => assert.equal((await old.terminal.getPaymentStatus(invoiceReference, 1)).status, 'CANCELED'));
