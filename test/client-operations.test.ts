@@ -187,6 +187,11 @@ describe('SeqrClient operations against the emulator', () => {
       return 'no error';
     });
     assert.deepEqual(messages.map((m) => /SeqrClient: |timeoutMs/.test(m)), attempts.map(() => true), messages.join('\n'));
+    // The client itself shows no password either (it lives in private fields).
+    const client = new SeqrClient({ endpoint: rig.emu.url, principal });
+    assertNoSecret(client, 'conf-secret-1');
+    assertNoSecret(client.withPrincipal({ type: 'RESELLERUSER', id: 's', userId: '9900', password: 'conf-secret-2' }), 'conf-secret-2');
+    client.close();
   });
 
   it('checks per-call context lengths', async () => {
