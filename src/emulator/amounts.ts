@@ -1,17 +1,11 @@
 import Big from 'big.js';
+import { ISO_4217_CURRENCIES } from '../seqr/money';
 
 /**
- * The currencies the emulated SEQR accepts: ISO 4217 codes in circulation. SEQR's own list was never
- * published; anything else answers 49 INVALID_INVOICE_DATA.
+ * The currencies the emulated SEQR accepts: ISO 4217 codes in circulation (SEQR's own list was never
+ * published); anything else answers 49 INVALID_INVOICE_DATA.
  */
-export const ACCEPTED_CURRENCIES: ReadonlySet<string> = new Set(
-  ('AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD CAD CDF ' +
-    'CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD ' +
-    'HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL ' +
-    'LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR ' +
-    'PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND ' +
-    'TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWG').split(' '),
-);
+export const ACCEPTED_CURRENCIES: ReadonlySet<string> = ISO_4217_CURRENCIES;
 
 /** xs:decimal lexical form: optional sign, digits, optional fraction (no exponent). */
 const DECIMAL_TEXT = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;

@@ -176,5 +176,5 @@ function renderReport(definition: ReportDefinition, period: Period, rows: Transa
       }
       break;
   }
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<${definition.root}>\n  <Meta>${meta}</Meta>\n${body}</${definition.root}>\n`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<${definition.root}>\n  <Meta>${meta}</Meta>\n${body}</${definition.root}>`;
 }
