@@ -1,8 +1,9 @@
 /**
- * @seqr-flows/node-red-seqr as a library: the SEQR client, invoice building, QR helpers and the emulator,
- * usable from any TypeScript or JavaScript program (the Node-RED nodes are built on the same parts).
+ * @seqr-flows/node-red-seqr as a library: the SEQR client, invoice building, QR helpers, the payment watcher
+ * and the emulator, usable from any TypeScript or JavaScript program (the Node-RED nodes are built on the same parts).
  */
 export * from './seqr';
+export * from './watcher';
 export {
   startEmulator,
   type EmulatorHandle,

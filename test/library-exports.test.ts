@@ -6,7 +6,7 @@ describe('library entry point', () => {
     for (const name of [
       'SeqrClient', 'SeqrError', 'SeqrTransportError', 'buildInvoice', 'InvoiceInputError', 'formatAmount',
       'invoiceQrText', 'deepLink', 'stickerCode', 'qrPng', 'qrDataUrl', 'qrSvg', 'resultCodeInfo', 'resultCode',
-      'startEmulator',
+      'startEmulator', 'PaymentWatcher',
     ] as const) {
       assert.equal(typeof library[name], 'function', name);
     }

@@ -5,10 +5,13 @@ import {
   PaymentWatcher,
   type PaymentFailed,
   type PaymentPaid,
+  type PaymentRetrying,
   type PaymentStatusSource,
+  type PaymentUpdate,
   type PaymentWatcherEvents,
   type WatchedPaymentStatus,
 } from '../src/watcher';
+import { invoice, startRig, type Rig } from './helpers/seqr';
 
 /**
  * A source whose answers and answer times the test scripts. Used only where the property under test is
@@ -226,3 +229,238 @@ describe('PaymentWatcher scheduling (scripted source)', () => {
   });
 });
 
+
+describe('PaymentWatcher against the emulator', () => {
+  let rig: Rig;
+  let watcher: PaymentWatcher;
+  const updates: PaymentUpdate[] = [];
+  const retries: PaymentRetrying[] = [];
+
+  before(async () => {
+    // A short acknowledgement window against a 50 ms poll: any payment the watcher failed to fetch is reversed.
+    rig = await startRig({ ackWindowMs: 600, defaultCommitTimeoutMs: 300 });
+  });
+  after(() => rig.stop());
+  beforeEach(() => {
+    updates.length = 0;
+    retries.length = 0;
+    watcher = new PaymentWatcher(rig.terminal, { intervalMs: 50, giveUpAfterMs: 5000 });
+    watcher.on('update', (e) => updates.push(e));
+    watcher.on('retrying', (e) => retries.push(e));
+  });
+  afterEach(() => {
+    watcher.stopAll();
+    watcher.removeAllListeners();
+  });
+
+  async function issue(input: Parameters<typeof invoice>[0] = '149.90'): Promise<string> {
+    return (await rig.terminal.sendInvoice(invoice(input))).invoiceReference;
+  }
+
+  it('reports PAID with the ersReference and receipt, after ISSUED, and the payment stays paid', async () => {
+    const ref = await issue();
+    const done = outcome(watcher, ref);
+    watcher.watch(ref);
+    await once(watcher, 'update', ref);
+    await rig.emu.payer.pay(ref);
+    const result = await done;
+    assert.equal(result.event, 'paid');
+    if (result.event !== 'paid') return;
+    assert.match(result.paid.ersReference ?? '', /^\d{25}$/);
+    assert.equal(result.paid.receipt?.paymentReference, result.paid.ersReference);
+    assert.deepEqual(result.paid.receipt?.invoice?.totalAmount, { currency: 'SEK', value: '149.90' });
+    assert.deepEqual(updates.map((u) => [u.status, u.version]), [['ISSUED', 1]]);
+    assert.equal(watcher.size, 0);
+    // Past the acknowledgement window the emulator has not reversed it: the watcher's PAID read committed it.
+    await sleep(700);
+    assert.equal((await rig.terminal.getPaymentStatus(ref, 0)).status, 'PAID');
+  });
+
+  it('reports FAILED when the payer is declined and CANCELED when the payer cancels', async () => {
+    const declined = await issue();
+    const cancelled = await issue();
+    const declinedOutcome = outcome(watcher, declined);
+    const cancelledOutcome = outcome(watcher, cancelled);
+    watcher.watch(declined);
+    watcher.watch(cancelled);
+    await rig.emu.payer.decline(declined);
+    await rig.emu.payer.cancel(cancelled);
+    const a = await declinedOutcome;
+    const b = await cancelledOutcome;
+    assert.equal(a.event === 'failed' && a.failed.status, 'FAILED');
+    assert.equal(b.event === 'failed' && b.failed.status, 'CANCELED');
+    assert.equal(b.event === 'failed' && b.failed.code, undefined);
+  });
+
+  it('shows RESERVED as an update and reports EXPIRED when the reservation is not committed', async () => {
+    const ref = await issue({ amount: '80.00', paymentMode: 'RESERVATION_REQUIRED' });
+    const done = outcome(watcher, ref);
+    watcher.watch(ref);
+    await rig.emu.payer.pay(ref);
+    const result = await done;
+    assert.equal(result.event === 'failed' && result.failed.status, 'EXPIRED');
+    assert.deepEqual(updates.map((u) => u.status), ['RESERVED']);
+  });
+
+  it('shows a loyalty scan (PENDING_ISSUER_ACKNOWLEDGE) with the customer token as an update', async () => {
+    const ref = await issue({ amount: '50.00', acknowledgmentMode: 'REQUIRE_ACKNOWLEDGMENT' });
+    watcher.watch(ref);
+    await once(watcher, 'update', ref);
+    await rig.emu.payer.scan(ref, { loyaltyToken: { id: 'CLUB', value: '4711', description: 'Club card' } });
+    const pending = await once(watcher, 'update', ref);
+    assert.equal(pending.status, 'PENDING_ISSUER_ACKNOWLEDGE');
+    assert.equal(pending.previousStatus, 'ISSUED');
+    assert.equal(pending.tokens.length, 1);
+    assert.equal(pending.tokens[0].value, '4711');
+    assert.equal(pending.tokens[0].status, 0);
+  });
+
+  it('at the deadline with the cancel policy cancels the invoice and reports TIMEOUT', async () => {
+    const ref = await issue();
+    watcher.watch(ref, { giveUpAfterMs: 200 });
+    const result = await outcome(watcher, ref);
+    assert.equal(result.event, 'failed');
+    if (result.event !== 'failed') return;
+    assert.equal(result.failed.status, 'TIMEOUT');
+    assert.equal(result.failed.cancelled, true);
+    assert.equal(result.failed.invoiceStatus, 'CANCELED');
+    assert.equal((await rig.terminal.getPaymentStatus(ref, 0)).status, 'CANCELED');
+  });
+
+  it('at the deadline with the keep policy reports TIMEOUT, leaves the invoice open, and a new watch resumes it', async () => {
+    const ref = await issue();
+    watcher.watch(ref, { giveUpAfterMs: 200, onDeadline: 'keep' });
+    const first = await outcome(watcher, ref);
+    assert.equal(first.event === 'failed' && first.failed.status, 'TIMEOUT');
+    assert.equal(first.event === 'failed' && first.failed.cancelled, false);
+    assert.equal((await rig.terminal.getPaymentStatus(ref, 0)).status, 'ISSUED');
+    const second = outcome(watcher, ref);
+    assert.equal(watcher.watch(ref), true);
+    await rig.emu.payer.pay(ref);
+    assert.equal((await second).event, 'paid');
+  });
+
+  it('cancel() cancels at SEQR and reports CANCELED', async () => {
+    const ref = await issue();
+    const done = outcome(watcher, ref);
+    watcher.watch(ref);
+    assert.equal(watcher.cancel(ref), true);
+    const result = await done;
+    assert.equal(result.event === 'failed' && result.failed.status, 'CANCELED');
+    assert.equal((await rig.terminal.getPaymentStatus(ref, 0)).status, 'CANCELED');
+    assert.equal(watcher.cancel('not-watched'), false);
+  });
+
+  it('cancel() of an invoice SEQR already cancelled (95) reports CANCELED', async () => {
+    const ref = await issue();
+    watcher.watch(ref);
+    await rig.terminal.cancelInvoice(ref);
+    const done = outcome(watcher, ref);
+    watcher.cancel(ref);
+    const result = await done;
+    assert.equal(result.event === 'failed' && result.failed.status, 'CANCELED');
+  });
+
+  it('stop() stops polling without cancelling', async () => {
+    const ref = await issue();
+    watcher.watch(ref);
+    await once(watcher, 'update', ref);
+    assert.equal(watcher.stop(ref), true);
+    assert.equal(watcher.stop(ref), false);
+    const outcomes: string[] = [];
+    watcher.on('paid', (e) => outcomes.push(e.invoiceReference));
+    await rig.emu.payer.pay(ref);
+    await sleep(150);
+    assert.deepEqual(outcomes, []);
+    assert.equal((await rig.emu.payer.invoices()).some((i) => i.invoiceReference === ref), false);
+  });
+
+  it('polls on through an outage and still delivers PAID within the acknowledgement window', async () => {
+    const ref = await issue();
+    const done = outcome(watcher, ref);
+    watcher.watch(ref);
+    await once(watcher, 'update', ref);
+    await rig.emu.suspend();
+    await rig.emu.payer.pay(ref);
+    await sleep(200);
+    assert.ok(retries.filter((r) => r.invoiceReference === ref).length >= 2, 'retried while SEQR was away');
+    assert.equal(watcher.isWatching(ref), true);
+    await rig.emu.resume();
+    const result = await done;
+    assert.equal(result.event, 'paid');
+    await sleep(700);
+    assert.equal((await rig.terminal.getPaymentStatus(ref, 0)).status, 'PAID');
+  });
+
+  it("retries through SEQR's transient codes (93, 94) and ends with ERROR on any other code", async () => {
+    const ref = await issue();
+    watcher.watch(ref);
+    await once(watcher, 'update', ref);
+    rig.emu.failNext(2, 93);
+    while (retries.length < 2) await once(watcher, 'retrying', ref);
+    rig.emu.failNext(1, 94);
+    await rig.emu.payer.pay(ref);
+    const result = await outcome(watcher, ref);
+    assert.equal(result.event, 'paid');
+    assert.deepEqual(retries.map((r) => r.code), [93, 93, 94]);
+
+    const other = await issue();
+    const failed = outcome(watcher, other);
+    watcher.watch(other);
+    await once(watcher, 'update', other);
+    rig.emu.failNext(1, 90);
+    const error = await failed;
+    assert.equal(error.event, 'failed');
+    if (error.event !== 'failed') return;
+    assert.equal(error.failed.status, 'ERROR');
+    assert.equal(error.failed.code, 90);
+    assert.equal(error.failed.codeName, 'SYSTEM_ERROR');
+    assert.equal(error.failed.reason, 'SEQR reported an unclassified system error.');
+  });
+
+  it('watches 50 invoices at once and reports each exactly once', async () => {
+    const refs = await Promise.all(Array.from({ length: 50 }, (_, i) => issue(`${10 + i}.00`)));
+    const seen = new Map<string, string[]>();
+    const record = (ref: string, what: string) => seen.set(ref, [...(seen.get(ref) ?? []), what]);
+    watcher.on('paid', (e) => record(e.invoiceReference, 'PAID'));
+    watcher.on('failed', (e) => record(e.invoiceReference, e.status));
+    for (const ref of refs) assert.equal(watcher.watch(ref), true);
+    assert.equal(watcher.size, 50);
+    await Promise.all(refs.map((ref, i) => (i % 5 === 0 ? rig.emu.payer.decline(ref) : rig.emu.payer.pay(ref))));
+    const deadline = Date.now() + 5000;
+    while (watcher.size > 0 && Date.now() < deadline) await sleep(20);
+    await sleep(100);
+    assert.equal(seen.size, 50);
+    refs.forEach((ref, i) => assert.deepEqual(seen.get(ref), [i % 5 === 0 ? 'FAILED' : 'PAID'], ref));
+  });
+});
+
+describe('PaymentWatcher cancelling while the payer is paying (emulator with a slow bank)', () => {
+  let rig: Rig;
+  before(async () => {
+    rig = await startRig({ processingMs: 250, ackWindowMs: 800 });
+  });
+  after(() => rig.stop());
+
+  it('SEQR refuses the cancel (51), the watch goes on and PAID comes out', async () => {
+    const watcher = new PaymentWatcher(rig.terminal, { intervalMs: 50 });
+    const refused: number[] = [];
+    watcher.on('cancelRefused', (e) => refused.push(e.code));
+    try {
+      const { invoiceReference: ref } = await rig.terminal.sendInvoice(invoice('42.00'));
+      const done = outcome(watcher, ref);
+      watcher.watch(ref);
+      await once(watcher, 'update', ref);
+      const paying = rig.emu.payer.pay(ref);
+      watcher.cancel(ref);
+      await paying;
+      const result = await done;
+      assert.equal(result.event, 'paid');
+      assert.equal(refused[0], 51);
+      await sleep(900);
+      assert.equal((await rig.terminal.getPaymentStatus(ref, 0)).status, 'PAID');
+    } finally {
+      watcher.stopAll();
+    }
+  });
+});
