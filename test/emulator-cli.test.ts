@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { main } from '../src/emulator/cli';
 import { payerCall, soapClient, call, invoice, terminalContext, until } from './emulator-helpers';
@@ -55,6 +56,19 @@ describe('seqr-emulator command', () => {
     const bad = spawnCli(['--port', 'eighty']);
     assert.equal(await bad.exited, 1);
     assert.match(bad.output(), /seqr-emulator: --port needs a whole number/);
+  });
+
+  it('is what bin/seqr-emulator.js runs once built', async function () {
+    this.timeout(15000);
+    const built = path.join(__dirname, '..', 'dist', 'emulator', 'cli.js');
+    // `npm test` builds first; a bare `mocha` run on sources has no dist to run.
+    if (!fs.existsSync(built)) this.skip();
+    const bin = spawn(process.execPath, [path.join(__dirname, '..', 'bin', 'seqr-emulator.js'), '--help'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    bin.stdout.on('data', (chunk) => (output += chunk));
+    const code = await new Promise((resolve) => bin.on('exit', resolve));
+    assert.equal(code, 0);
+    assert.match(output, /^Usage: seqr-emulator/);
   });
 
   it('parses its options with util.parseArgs (in process)', async () => {

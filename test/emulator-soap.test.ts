@@ -199,7 +199,10 @@ describe('SEQR emulator: suspend and resume', () => {
     assert.equal(socket.destroyed, false, 'kept alive');
     const socketClosed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
 
-    await emu.suspend();
+    const suspended = emu.suspend();
+    // Refused from the moment suspend() returns, before it is awaited.
+    await assert.rejects(fetch(emu.wsdlUrl), (error: Error & { cause?: { code?: string } }) => error.cause?.code === 'ECONNREFUSED');
+    await suspended;
     await socketClosed;
     await assert.rejects(fetch(emu.wsdlUrl), (error: Error & { cause?: { code?: string } }) => error.cause?.code === 'ECONNREFUSED');
     assert.equal((await emu.payer.invoices()).length, 1, 'the state stays while suspended');

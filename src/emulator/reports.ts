@@ -45,9 +45,9 @@ interface Period {
   readonly calls: Map<string, number>;
 }
 
-/** Reads a parameterMap (parameters/parameter/entry{key,value}) into a map. */
-export function readParameters(parameters: ParameterMap | undefined | null): Map<string, string> {
-  const entries = parameters?.parameter?.entry;
+/** Reads a parameterMap (parameters/parameter/entry{key,value}) as soap parsed it into a map. */
+export function readParameters(parameters: unknown): Map<string, string> {
+  const entries = (parameters as ParameterMap | undefined | null)?.parameter?.entry;
   const list = entries === undefined || entries === null ? [] : Array.isArray(entries) ? entries : [entries];
   const map = new Map<string, string>();
   for (const entry of list) {

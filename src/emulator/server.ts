@@ -123,10 +123,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const baseUrl = `http://${boundHost}`;
   const url = `${baseUrl}${SERVICE_PATHS[0]}`;
 
-  // suspend/resume/stop run one after another, whatever order callers fire them in.
+  // suspend/resume/stop run one after another, whatever order callers fire them in. When nothing is pending a
+  // step starts at once, so `emu.suspend()` refuses connections from the moment it returns, awaited or not.
   let state: 'running' | 'suspended' | 'stopped' = 'running';
   let queue: Promise<void> = Promise.resolve();
-  const serially = (step: () => Promise<void>) => (queue = queue.then(step));
+  let pending = 0;
+  const serially = (step: () => Promise<void>): Promise<void> => {
+    const run = async () => {
+      try {
+        await step();
+      } finally {
+        pending--;
+      }
+    };
+    queue = ++pending === 1 ? run() : queue.then(run, run);
+    return queue;
+  };
 
   return {
     url,

@@ -131,12 +131,12 @@ function merchantOperations(core: EmulatorCore): Record<(typeof MERCHANT_OPERATI
     },
     markTransactionPeriod(args) {
       const reseller = principals.authenticateReseller(args.context);
-      const transactionPeriodId = periods.mark(reseller, readParameters(args.parameters as never));
+      const transactionPeriodId = periods.mark(reseller, readParameters(args.parameters));
       return { ...answer(0), transactionPeriodId };
     },
     executeReport(args) {
       const reseller = principals.authenticateReseller(args.context);
-      const report = periods.execute(reseller, text(args.reportId), readParameters(args.parameters as never));
+      const report = periods.execute(reseller, text(args.reportId), readParameters(args.parameters));
       return { ...answer(0), report };
     },
   };
