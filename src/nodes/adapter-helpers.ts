@@ -1,0 +1,183 @@
+/**
+ * What every SEQR node adapter needs besides its own logic: finding its seqr-config node, reading a typedInput,
+ * turning a failure into an error a Catch node can use, and the status shapes. One copy, used by all nodes.
+ *
+ * Strings shared by all nodes live in the seqr-config catalog (`nodes/locales/<lang>/seqr-config.json`, section
+ * `common`); `sharedKey` names them so that RED._ finds them from any node's namespace.
+ */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { Node, NodeAPI, NodeMessage, NodeStatus } from 'node-red';
+import { InvoiceInputError, SeqrError, SeqrTransportError, type TransportErrorKind } from '../seqr';
+import { SEQR_CONFIG_TYPE, type SeqrConfigNode, type SeqrConfigProblem } from './config-types';
+
+const PACKAGE_NAME = (JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { name: string }).name;
+
+/** A key in the seqr-config catalog, usable with RED._ from any node of this package (`<module>/<set>:key`). */
+export function sharedKey(key: string): string {
+  return `${PACKAGE_NAME}/${SEQR_CONFIG_TYPE}:${key}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The config node
+
+/** A configuration that cannot be used: thrown by `acquire`, handed to `done` for every input of its users. */
+export class SeqrConfigError extends Error {
+  override readonly name = 'SeqrConfigError';
+  readonly field: string;
+  readonly status: string;
+  constructor(problem: SeqrConfigProblem) {
+    super(problem.message);
+    this.field = problem.field;
+    this.status = problem.status;
+  }
+}
+
+/**
+ * The seqr-config node a node refers to (its `seqr` property), or the problem that stops it being used: none
+ * selected, or one whose settings are incomplete (`config.problem`).
+ */
+export function useSeqrConfig(
+  RED: NodeAPI,
+  configId: string | undefined,
+): { config: SeqrConfigNode; problem?: undefined } | { config?: undefined; problem: SeqrConfigProblem } {
+  const found = configId ? (RED.nodes.getNode(configId) as SeqrConfigNode | null) : null;
+  if (!found || found.type !== SEQR_CONFIG_TYPE || typeof found.acquire !== 'function') {
+    return {
+      problem: {
+        field: 'seqr',
+        message: RED._(sharedKey('common.errors.no-config')),
+        status: RED._(sharedKey('common.status.no-config')),
+      },
+    };
+  }
+  return found.problem ? { problem: found.problem } : { config: found };
+}
+
+/**
+ * For a node that cannot work (no usable configuration, a bad setting): a red status now, and every input
+ * message fails with `problem.message` so that a Catch node sees why. Deploy-time logging is the caller's
+ * choice (the config node already logs its own problem once).
+ */
+export function failEveryInput(node: Node, problem: SeqrConfigProblem): void {
+  node.status(STATUS.error(problem.status));
+  node.on('input', (_msg: NodeMessage, _send: unknown, done: (err?: Error) => void) => {
+    done(catchableError(new SeqrConfigError(problem)));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// typedInput
+
+/** Node-RED's typedInput types whose value comes from a message or a context. */
+export type TypedInputType = 'msg' | 'flow' | 'global' | 'env' | 'str' | 'num' | 'json' | 'bool' | 'jsonata' | 'date' | 'bin';
+
+/**
+ * Reads a typedInput (`value` of `type`) for this message: `msg.<value>`, a flow/global context value (any
+ * store, asynchronously), an environment variable or a literal. Rejects with the runtime's own error for an
+ * unreadable expression (bad JSON, a bad property path).
+ */
+export function evaluateTypedInput(RED: NodeAPI, node: Node, value: string, type: string, msg: NodeMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    try {
+      RED.util.evaluateNodeProperty(value, type, node, msg, (err: Error | null | undefined, result: unknown) => {
+        if (err) reject(err);
+        else resolve(result);
+      });
+    } catch (err) {
+      // Literal types (num, json) throw synchronously on a bad value.
+      reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  });
+}
+
+/** How a typedInput is shown in a message to the user: `msg.payload`, `flow.amount`, `env.AMOUNT`, "the node's value". */
+export function describeTypedInput(RED: NodeAPI, value: string, type: string): string {
+  if (type === 'msg' || type === 'flow' || type === 'global') return `${type}.${value}`;
+  if (type === 'env') return `env.${value}`;
+  return RED._(sharedKey('common.label.literal'));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Errors for Catch nodes
+
+/**
+ * What a Catch node shows as `msg.error.cause` (Node-RED 4 copies an error's own `message`, `code`, `stack` and
+ * `cause` into `msg.error`). Plain data, so it survives the message being cloned downstream.
+ */
+export type SeqrErrorCause =
+  | { type: 'refused'; operation: string; code: number; codeName: string; transient: boolean }
+  | {
+      type: 'transport';
+      operation: string;
+      kind: TransportErrorKind;
+      /** The same call may succeed later (the service was unreachable, busy or slow). */
+      retryable: boolean;
+      statusCode?: number;
+      errorCode?: string;
+    }
+  | { type: 'input'; field: string }
+  | { type: 'config'; field: string };
+
+/** The error handed to `done`: `code` is SEQR's result code when SEQR refused, `cause` the details above. */
+export interface CatchableError extends Error {
+  code?: number;
+  cause: SeqrErrorCause | undefined;
+}
+
+/**
+ * Turns what a layer threw into the error a node passes to `done(err)`: its message (already free of secrets;
+ * `message` replaces it when the node has a better sentence), SEQR's result code as `code`, and the details
+ * as `cause`, so a Catch node gets `msg.error.code` (e.g. 20) and `msg.error.cause.codeName`
+ * (`AUTHENTICATION_FAILED`). The name stays the original's, so `msg.error.message` reads "SeqrError: …".
+ */
+export function catchableError(err: unknown, message?: string): CatchableError {
+  const original = err instanceof Error ? err : new Error(String(err));
+  const cause = causeOf(original);
+  const result = new Error(message ?? original.message, cause ? { cause } : undefined) as CatchableError;
+  result.name = original.name;
+  if (original instanceof SeqrError) result.code = original.code;
+  return result;
+}
+
+function causeOf(err: Error): SeqrErrorCause | undefined {
+  if (err instanceof SeqrError) {
+    return { type: 'refused', operation: err.operation, code: err.code, codeName: err.codeName, transient: err.transient };
+  }
+  if (err instanceof SeqrTransportError) {
+    const cause: SeqrErrorCause = { type: 'transport', operation: err.operation, kind: err.kind, retryable: err.retryable };
+    if (err.statusCode !== undefined) cause.statusCode = err.statusCode;
+    if (err.errorCode !== undefined) cause.errorCode = err.errorCode;
+    return cause;
+  }
+  if (err instanceof InvoiceInputError) return { type: 'input', field: err.field };
+  if (err instanceof SeqrConfigError) return { type: 'config', field: err.field };
+  return undefined;
+}
+
+/** A status text (a few words) for a failure: `20 AUTHENTICATION_FAILED`, `timed out`, `invalid amount`. */
+export function shortReason(RED: NodeAPI, err: unknown): string {
+  if (err instanceof SeqrError) return RED._(sharedKey('common.reason.seqr'), { code: err.code, name: err.codeName });
+  if (err instanceof SeqrTransportError) {
+    return RED._(sharedKey(`common.reason.transport.${err.kind}`), { status: err.statusCode ?? '' });
+  }
+  if (err instanceof InvoiceInputError) return RED._(sharedKey('common.reason.invalid'), { field: err.field });
+  if (err instanceof SeqrConfigError) return err.status;
+  return RED._('node-red:common.status.error');
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Status
+
+/** The status shapes every SEQR node uses, in the core nodes' style (keep texts short). */
+export const STATUS = {
+  /** Work under way: blue ring. */
+  busy: (text: string): NodeStatus => ({ fill: 'blue', shape: 'ring', text }),
+  /** The last thing went well: green dot. */
+  ok: (text: string): NodeStatus => ({ fill: 'green', shape: 'dot', text }),
+  /** Retrying or degraded: yellow ring. */
+  warn: (text: string): NodeStatus => ({ fill: 'yellow', shape: 'ring', text }),
+  /** Failed or not configured: red ring. */
+  error: (text: string): NodeStatus => ({ fill: 'red', shape: 'ring', text }),
+  clear: (): NodeStatus => ({}),
+} as const;

@@ -1,0 +1,163 @@
+/**
+ * node-red-node-test-helper with types, and the few things every SEQR node test needs: the node modules as
+ * Node-RED loads them (nodes/*.js, which require dist/: run `npm run build` first, `npm test` does), waiting
+ * for a message with assertion failures reported (not swallowed into a timeout), and every text the runtime
+ * logged or showed, for secret checks.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import * as path from 'node:path';
+
+/** The part of a sinon spy the tests read (the helper's sinon has no types installed here). */
+export interface SinonSpy {
+  (...args: unknown[]): unknown;
+  args: unknown[][];
+  callCount: number;
+  resetHistory(): void;
+}
+
+/** A node as the test helper hands it out: a Node-RED node whose methods are sinon spies. */
+export interface TestNode {
+  id: string;
+  type: string;
+  credentials?: Record<string, unknown>;
+  on(event: string, listener: (...args: never[]) => void): void;
+  once(event: string, listener: (...args: never[]) => void): void;
+  removeListener(event: string, listener: (...args: never[]) => void): void;
+  receive(msg: Record<string, unknown>): void;
+  status: SinonSpy;
+  error: SinonSpy;
+  warn: SinonSpy;
+  log: SinonSpy;
+  [key: string]: unknown;
+}
+
+export type FlowNode = Record<string, unknown> & { id: string; type: string };
+
+export interface NodeTestHelper {
+  init(nodeRedPath: string, userSettings?: Record<string, unknown>): void;
+  settings(userSettings: Record<string, unknown>): Record<string, unknown>;
+  load(nodes: unknown[], flow: FlowNode[], credentials?: Record<string, Record<string, unknown>>): Promise<void>;
+  unload(): Promise<void>;
+  setFlows(flow: FlowNode[], type: 'full' | 'flows' | 'nodes', credentials?: Record<string, Record<string, unknown>>): Promise<void>;
+  getNode(id: string): TestNode;
+  startServer(): Promise<void>;
+  stopServer(): Promise<void>;
+  /** The spy on RED.log.log (every node.log/warn/error line and runtime log line of the current load). */
+  log(): SinonSpy;
+  _NodePrototype: Record<string, SinonSpy>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const helper = require('node-red-node-test-helper') as NodeTestHelper;
+helper.init(require.resolve('node-red'));
+
+const LOCALES = path.join(__dirname, '..', '..', 'nodes', 'locales', 'en-US');
+const CATALOGS: Record<string, Record<string, unknown>> = Object.fromEntries(
+  readdirSync(LOCALES)
+    .filter((file) => file.endsWith('.json'))
+    .map((file) => [path.basename(file, '.json'), JSON.parse(readFileSync(path.join(LOCALES, file), 'utf8')) as Record<string, unknown>]),
+);
+
+function lookup(catalog: Record<string, unknown> | undefined, key: string): string | undefined {
+  let value: unknown = catalog;
+  for (const part of key.split('.')) value = (value as Record<string, unknown> | undefined)?.[part];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * RED._ as the runtime does it for this package, from the en-US catalogs: `key` in the calling node's catalog
+ * (keys start with the node type, so any catalog will do), or `<module>/<set>:key`; `__name__` filled from
+ * `params`. The test helper's RED._ returns the key; this one lets tests read real sentences, and a missing
+ * key fails the test. Core keys (`node-red:…`) come back unchanged.
+ */
+export function translate(key: string, params: Record<string, unknown> = {}): string {
+  if (key.startsWith('node-red:')) return key;
+  const colon = key.lastIndexOf(':');
+  const text =
+    colon >= 0
+      ? lookup(CATALOGS[key.slice(0, colon).split('/').pop() ?? ''], key.slice(colon + 1))
+      : Object.values(CATALOGS).map((catalog) => lookup(catalog, key)).find((found) => found !== undefined);
+  if (text === undefined) throw new Error(`missing i18n key ${key}`);
+  return text.replace(/__(\w+)__/g, (_all, name: string) => String(params[name] ?? ''));
+}
+
+type NodeModule = (RED: Record<string, unknown>) => unknown;
+
+/** Loads a module under nodes/ with the real catalogs behind RED._ (see translate). */
+function nodeModule(file: string): NodeModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const register = require(path.join('..', '..', 'nodes', file)) as NodeModule;
+  return (RED) => {
+    RED._ = translate;
+    return register(RED);
+  };
+}
+
+/** The modules Node-RED loads for this package's nodes (the one-line files under nodes/, requiring dist/). */
+export const NODE_MODULES = {
+  config: nodeModule('seqr-config.js'),
+};
+
+/** The tab every test flow lives on (Catch, Status and Complete nodes need one). */
+export const TAB: FlowNode = { id: 'tab1', type: 'tab', label: 'test' };
+
+/**
+ * The next message `node` (a `helper` node) receives, checked by `check`: a failed assertion rejects the
+ * promise with that failure instead of leaving the test to time out.
+ */
+export function nextMessage<T = Record<string, unknown>>(node: TestNode, check: (msg: T) => void = () => undefined, timeoutMs = 5000): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      node.removeListener('input', onInput);
+      reject(new Error(`no message reached ${node.id} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    function onInput(msg: T): void {
+      clearTimeout(timer);
+      node.removeListener('input', onInput);
+      try {
+        check(msg);
+        resolve(msg);
+      } catch (err) {
+        reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
+    node.on('input', onInput as (...args: never[]) => void);
+  });
+}
+
+/** Every message `node` receives from now on (check it after the awaited events). */
+export function collect<T = Record<string, unknown>>(node: TestNode): T[] {
+  const received: T[] = [];
+  node.on('input', ((msg: T) => received.push(msg)) as (...args: never[]) => void);
+  return received;
+}
+
+/** Resolves after `ms`; for "nothing else arrives" checks. */
+export function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Every argument ever passed to the runtime log and to any node's status/log/warn/error, as text. */
+export function everythingLogged(): string {
+  const calls: unknown[][] = [];
+  const logSpy = helper.log();
+  if (logSpy) calls.push(...logSpy.args);
+  for (const method of ['status', 'log', 'warn', 'error', 'debug', 'trace']) {
+    const spy = helper._NodePrototype[method];
+    if (spy?.args) calls.push(...spy.args);
+  }
+  return calls.map((args) => args.map(asText).join(' ')).join('\n');
+}
+
+/** Text of a value for secret checks: JSON with an Error's own and inherited text fields. */
+export function asText(value: unknown): string {
+  if (value instanceof Error) {
+    return JSON.stringify({ ...value, name: value.name, message: value.message, stack: value.stack, cause: asText(value.cause) });
+  }
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value, (_key, v: unknown) => (v instanceof Error ? asText(v) : v)) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
