@@ -7,7 +7,7 @@ import { startEmulator, type EmulatorHandle } from '../src/emulator';
 import { buildInvoice, DEFAULT_CLIENT_ID, type SeqrClient, type SeqrTransportError } from '../src/seqr';
 import type { SeqrConfigNode } from '../src/nodes/config-types';
 import type { SeqrConfigError } from '../src/nodes/adapter-helpers';
-import { helper, NODE_MODULES, TAB, everythingLogged, type FlowNode, type TestNode } from './helpers/node-red';
+import { helper, NODE_MODULES, TAB, callsOf, everythingLogged, type FlowNode, type TestNode } from './helpers/node-red';
 import { closeServer, failure, listen } from './helpers/loopback';
 
 const TERMINAL = { id: 'node-config-terminal', password: 'Cfg-pw-9f3Kq' };
@@ -76,6 +76,13 @@ describe('seqr-config node', function () {
     assert.equal(config.appScheme, 'SEQR');
     const reference = await sendOneInvoice(first);
     assert.equal((await second.getPaymentStatus(reference, 0)).status, 'ISSUED');
+  });
+
+  it('keeps the id and password as credentials (never in the exported flow), the password as a password', async function () {
+    await load({}, { principalId: TERMINAL.id, password: TERMINAL.password });
+    const runtime = (helper as unknown as { _redNodes: { getCredentialDefinition(type: string): unknown } })._redNodes;
+    assert.deepEqual(runtime.getCredentialDefinition('seqr-config'), { principalId: { type: 'text' }, password: { type: 'password' } });
+    assert.equal(helper.getNode('cfg').credentials?.password, TERMINAL.password);
   });
 
   it('passes client id, channel and timeout on to the client', async function () {
@@ -154,6 +161,7 @@ describe('seqr-config node', function () {
         field: 'principalId',
         says: /reseller id is missing/,
       },
+      { title: 'an endpoint that is no URL', settings: { endpoint: 'seqr server' }, field: 'endpoint', says: /not an http:\/\/ or https:\/\/ URL/ },
       { title: 'an endpoint that is not http(s)', settings: { endpoint: 'ftp://seqr.example/soap' }, field: 'endpoint', says: /not an http:\/\/ or https:\/\/ URL/ },
       { title: 'an endpoint ending in ?wsdl', settings: { endpoint: 'http://127.0.0.1:1/soap?wsdl' }, field: 'endpoint', says: /remove \?wsdl/ },
       { title: 'a timeout of 5 ms', settings: { timeout: '5' }, field: 'timeout', says: /whole number of milliseconds from 100 to 120000/ },
@@ -169,7 +177,7 @@ describe('seqr-config node', function () {
         assert.match(config.problem!.message, says);
         assert.match(config.problem!.message, /Open the configuration/);
         assert.ok(config.problem!.status.length <= 20, config.problem!.status);
-        const logged = (helper.getNode('cfg').error.args as unknown[][]).map((args) => String(args[0]));
+        const logged = callsOf(helper.getNode('cfg'), 'error').map((args) => String(args[0]));
         assert.deepEqual(logged, [config.problem!.message]);
         assert.throws(() => config.acquire(user('u1')), (err: SeqrConfigError) => err.name === 'SeqrConfigError' && err.field === field);
         assert.ok(!everythingLogged().includes(TERMINAL.password));

@@ -61,9 +61,8 @@ export function useSeqrConfig(
  */
 export function failEveryInput(node: Node, problem: SeqrConfigProblem): void {
   node.status(STATUS.error(problem.status));
-  node.on('input', (_msg: NodeMessage, _send: unknown, done: (err?: Error) => void) => {
-    done(catchableError(new SeqrConfigError(problem)));
-  });
+  const error = new SeqrConfigError(problem);
+  node.on('input', (_msg: NodeMessage, _send: unknown, done: (err?: Error) => void) => done(catchableError(error)));
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -113,6 +112,11 @@ export type SeqrErrorCause =
       kind: TransportErrorKind;
       /** The same call may succeed later (the service was unreachable, busy or slow). */
       retryable: boolean;
+      /**
+       * The request may have reached SEQR and taken effect although no answer came (a timeout, a reset, an HTTP
+       * error): false only when it surely did not (refused, unknown host, TLS handshake, SOAP fault, closed).
+       */
+      maybeProcessed: boolean;
       statusCode?: number;
       errorCode?: string;
     }
@@ -125,19 +129,40 @@ export interface CatchableError extends Error {
   cause: SeqrErrorCause | undefined;
 }
 
+/** The error a CatchableError was made from (kept off the enumerable properties Node-RED copies). */
+const ORIGINAL = Symbol('original error');
+
 /**
  * Turns what a layer threw into the error a node passes to `done(err)`: its message (already free of secrets;
  * `message` replaces it when the node has a better sentence), SEQR's result code as `code`, and the details
  * as `cause`, so a Catch node gets `msg.error.code` (e.g. 20) and `msg.error.cause.codeName`
  * (`AUTHENTICATION_FAILED`). The name stays the original's, so `msg.error.message` reads "SeqrError: …".
+ * Given a CatchableError and no new message, returns it unchanged.
  */
 export function catchableError(err: unknown, message?: string): CatchableError {
-  const original = err instanceof Error ? err : new Error(String(err));
-  const cause = causeOf(original);
-  const result = new Error(message ?? original.message, cause ? { cause } : undefined) as CatchableError;
-  result.name = original.name;
-  if (original instanceof SeqrError) result.code = original.code;
+  if (message === undefined && err instanceof Error && ORIGINAL in err) return err as CatchableError;
+  const original = originalError(err);
+  const base = original instanceof Error ? original : new Error(String(original));
+  const cause = causeOf(base);
+  const result = new Error(message ?? base.message, cause ? { cause } : undefined) as CatchableError;
+  result.name = base.name;
+  if (base instanceof SeqrError) result.code = base.code;
+  Object.defineProperty(result, ORIGINAL, { value: base });
   return result;
+}
+
+/** What a layer threw, also when it has been made a CatchableError. */
+export function originalError(err: unknown): unknown {
+  return err instanceof Error && ORIGINAL in err ? (err as unknown as Record<symbol, unknown>)[ORIGINAL] : err;
+}
+
+/**
+ * The end of a message that failed: a red status with the short reason, and `done(err)` with the catchable
+ * error, so Catch nodes get it (and nothing is logged twice: with a Catch node Node-RED does not log it).
+ */
+export function failMessage(RED: NodeAPI, node: Node, done: (err?: Error) => void, err: unknown): void {
+  node.status(STATUS.error(shortReason(RED, err)));
+  done(catchableError(err));
 }
 
 function causeOf(err: Error): SeqrErrorCause | undefined {
@@ -145,7 +170,13 @@ function causeOf(err: Error): SeqrErrorCause | undefined {
     return { type: 'refused', operation: err.operation, code: err.code, codeName: err.codeName, transient: err.transient };
   }
   if (err instanceof SeqrTransportError) {
-    const cause: SeqrErrorCause = { type: 'transport', operation: err.operation, kind: err.kind, retryable: err.retryable };
+    const cause: SeqrErrorCause = {
+      type: 'transport',
+      operation: err.operation,
+      kind: err.kind,
+      retryable: err.retryable,
+      maybeProcessed: maybeProcessed(err.kind),
+    };
     if (err.statusCode !== undefined) cause.statusCode = err.statusCode;
     if (err.errorCode !== undefined) cause.errorCode = err.errorCode;
     return cause;
@@ -155,8 +186,17 @@ function causeOf(err: Error): SeqrErrorCause | undefined {
   return undefined;
 }
 
+/** Kinds of transport failure after which the request surely had no effect at SEQR. */
+const NOT_PROCESSED: ReadonlySet<TransportErrorKind> = new Set<TransportErrorKind>(['refused', 'dns', 'tls', 'fault', 'closed']);
+
+/** Whether a call that failed this way may still have taken effect at SEQR (see SeqrErrorCause). */
+export function maybeProcessed(kind: TransportErrorKind): boolean {
+  return !NOT_PROCESSED.has(kind);
+}
+
 /** A status text (a few words) for a failure: `20 AUTHENTICATION_FAILED`, `timed out`, `invalid amount`. */
-export function shortReason(RED: NodeAPI, err: unknown): string {
+export function shortReason(RED: NodeAPI, failure: unknown): string {
+  const err = originalError(failure);
   if (err instanceof SeqrError) return RED._(sharedKey('common.reason.seqr'), { code: err.code, name: err.codeName });
   if (err instanceof SeqrTransportError) {
     return RED._(sharedKey(`common.reason.transport.${err.kind}`), { status: err.statusCode ?? '' });
@@ -179,5 +219,4 @@ export const STATUS = {
   warn: (text: string): NodeStatus => ({ fill: 'yellow', shape: 'ring', text }),
   /** Failed or not configured: red ring. */
   error: (text: string): NodeStatus => ({ fill: 'red', shape: 'ring', text }),
-  clear: (): NodeStatus => ({}),
 } as const;

@@ -12,6 +12,7 @@ export interface SinonSpy {
   (...args: unknown[]): unknown;
   args: unknown[][];
   callCount: number;
+  getCalls(): Array<{ thisValue: unknown; args: unknown[] }>;
   resetHistory(): void;
 }
 
@@ -96,6 +97,7 @@ function nodeModule(file: string): NodeModule {
 /** The modules Node-RED loads for this package's nodes (the one-line files under nodes/, requiring dist/). */
 export const NODE_MODULES = {
   config: nodeModule('seqr-config.js'),
+  sendInvoice: nodeModule('seqr-send-invoice.js'),
 };
 
 /** The tab every test flow lives on (Catch, Status and Complete nodes need one). */
@@ -130,6 +132,14 @@ export function collect<T = Record<string, unknown>>(node: TestNode): T[] {
   const received: T[] = [];
   node.on('input', ((msg: T) => received.push(msg)) as (...args: never[]) => void);
   return received;
+}
+
+/**
+ * The arguments of each call of `method` (status, error, warn, log…) made by this node. The helper spies on
+ * Node.prototype, so `node.status.args` would hold every node's calls.
+ */
+export function callsOf(node: TestNode, method: 'status' | 'error' | 'warn' | 'log' | 'debug' | 'send'): unknown[][] {
+  return helper._NodePrototype[method].getCalls().filter((call) => call.thisValue === node).map((call) => call.args);
 }
 
 /** Resolves after `ms`; for "nothing else arrives" checks. */

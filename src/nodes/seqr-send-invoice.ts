@@ -1,0 +1,200 @@
+/**
+ * seqr-send-invoice: one SEQR invoice per message. Reads an amount or an invoice object (a typedInput, by
+ * default msg.payload), fills in the node's settings where the message leaves a field out, sends it with the
+ * configuration's shared client, and sends the same message on with the reference, the QR text, the deep link
+ * and optionally the QR image. Invalid input and SEQR's refusals go to `done(err)` for Catch nodes; nothing is
+ * sent on then.
+ *
+ * No automatic retry of sendInvoice: when the call fails without an answer (a timeout, a reset connection),
+ * SEQR may have created the invoice anyway, and sending it again makes a second invoice. The error says so
+ * (`msg.error.cause.maybeProcessed`, `retryable`) and the flow decides; a new invoice is harmless for the payer
+ * (only the QR shown can be paid), and a cash-register terminal cancels its previous invoice by itself.
+ */
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import {
+  InvoiceInputError,
+  buildInvoice,
+  deepLink,
+  invoiceQrText,
+  qrDataUrl,
+  qrPng,
+  qrSvg,
+  SeqrTransportError,
+  type AcknowledgmentMode,
+  type InvoiceDefaults,
+  type PaymentMode,
+} from '../seqr';
+import { CLOSE_GRACE_MS } from './config-types';
+import {
+  STATUS,
+  catchableError,
+  describeTypedInput,
+  evaluateTypedInput,
+  failEveryInput,
+  failMessage,
+  maybeProcessed,
+  useSeqrConfig,
+} from './adapter-helpers';
+
+type QrImageFormat = 'none' | 'png' | 'dataurl' | 'svg';
+
+interface SendInvoiceDef extends NodeDef {
+  seqr: string;
+  /** Where the amount or invoice comes from (typedInput value and type). */
+  invoice: string;
+  invoiceType: string;
+  title: string;
+  currency: string;
+  cashierId: string;
+  paymentMode: PaymentMode | '';
+  acknowledgmentMode: AcknowledgmentMode | '';
+  footer: string;
+  notificationUrl: string;
+  backURL: string;
+  qr: QrImageFormat | '';
+}
+
+type SendFn = (msg: NodeMessage) => void;
+type DoneFn = (err?: Error) => void;
+
+const QR_IMAGES: Record<Exclude<QrImageFormat, 'none'>, (text: string) => Promise<Buffer | string>> = {
+  png: qrPng,
+  dataurl: qrDataUrl,
+  svg: qrSvg,
+};
+
+/** The node's settings as buildInvoice defaults (empty fields left out, so they are not sent). */
+function invoiceDefaults(def: SendInvoiceDef): InvoiceDefaults {
+  const text = (value: string | undefined) => (value ?? '').trim() || undefined;
+  return {
+    currency: text(def.currency) ?? 'SEK',
+    title: text(def.title),
+    cashierId: text(def.cashierId),
+    footer: text(def.footer),
+    notificationUrl: text(def.notificationUrl),
+    backURL: text(def.backURL),
+    paymentMode: text(def.paymentMode) as PaymentMode | undefined,
+    acknowledgmentMode: text(def.acknowledgmentMode) as AcknowledgmentMode | undefined,
+  };
+}
+
+/** A message whose amount or invoice cannot be read at all (the error names the field `invoice`). */
+function invalidInput(message: string): Error {
+  return catchableError(new InvoiceInputError('invoice', message), message);
+}
+
+export = function register(RED: NodeAPI): void {
+  function SeqrSendInvoiceNode(this: Node, def: SendInvoiceDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const source = { value: def.invoice || 'payload', type: def.invoiceType || 'msg' };
+    const sourceLabel = describeTypedInput(RED, source.value, source.type);
+    const defaults = invoiceDefaults(def);
+    const qrFormat: QrImageFormat = def.qr && def.qr in QR_IMAGES ? def.qr : 'none';
+
+    const found = useSeqrConfig(RED, def.seqr);
+    if (found.config === undefined) {
+      failEveryInput(node, found.problem);
+      return;
+    }
+    const config = found.config;
+    // The node's own settings must make a valid invoice on their own (a message may override them, but a
+    // wrong default is a mistake to fix in the editor, not per message).
+    try {
+      buildInvoice(1, defaults);
+    } catch (err) {
+      if (!(err instanceof InvoiceInputError)) throw err;
+      const setting = {
+        field: err.field,
+        message: RED._('seqr-send-invoice.errors.bad-setting', { error: err.message }),
+        status: RED._('seqr-send-invoice.status.bad-setting', { field: err.field }),
+      };
+      node.error(setting.message);
+      failEveryInput(node, setting);
+      return;
+    }
+
+    const client = config.acquire(node);
+    const inFlight = new Set<Promise<void>>();
+
+    async function sendInvoice(msg: NodeMessageInFlow, send: SendFn): Promise<void> {
+      let input: unknown;
+      try {
+        input = await evaluateTypedInput(RED, node, source.value, source.type, msg);
+      } catch (err) {
+        throw invalidInput(RED._('seqr-send-invoice.errors.unreadable', { source: sourceLabel, error: (err as Error).message }));
+      }
+      if (Buffer.isBuffer(input) || Array.isArray(input)) {
+        throw invalidInput(RED._('seqr-send-invoice.errors.not-an-invoice', { source: sourceLabel }));
+      }
+      let invoice;
+      try {
+        invoice = buildInvoice(input as Parameters<typeof buildInvoice>[0], defaults);
+      } catch (err) {
+        if (!(err instanceof InvoiceInputError)) throw err;
+        throw catchableError(err, RED._('seqr-send-invoice.errors.invalid-invoice', { source: sourceLabel, error: err.message }));
+      }
+
+      let sent;
+      try {
+        sent = await client.sendInvoice(invoice);
+      } catch (err) {
+        if (err instanceof SeqrTransportError && maybeProcessed(err.kind)) {
+          throw catchableError(err, `${err.message}. ${RED._('seqr-send-invoice.errors.maybe-created')}`);
+        }
+        throw err;
+      }
+
+      const qrCode = invoiceQrText(sent);
+      const { value: amount, currency } = invoice.totalAmount;
+      const out = msg as NodeMessage & { seqr?: unknown; qr?: unknown };
+      const payload: Record<string, unknown> = {
+        invoiceReference: sent.invoiceReference,
+        qrCode,
+        deepLink: deepLink(qrCode, config.appScheme),
+        amount,
+        currency,
+      };
+      if (invoice.title !== undefined) payload.title = invoice.title;
+      payload.status = 'ISSUED';
+      const seqr: Record<string, unknown> = {
+        invoiceReference: sent.invoiceReference,
+        amount,
+        currency,
+        sentAt: new Date().toISOString(),
+        paymentMode: invoice.paymentMode,
+        acknowledgmentMode: invoice.acknowledgmentMode,
+      };
+      if (invoice.clientInvoiceId !== undefined) seqr.clientInvoiceId = invoice.clientInvoiceId;
+      out.payload = payload;
+      out.seqr = seqr;
+      if (qrFormat !== 'none') out.qr = await QR_IMAGES[qrFormat](qrCode);
+      send(out);
+      node.status(STATUS.ok(RED._('seqr-send-invoice.status.sent', { amount, currency })));
+    }
+
+    node.on('input', (msg: NodeMessageInFlow, send: SendFn, done: DoneFn) => {
+      if (inFlight.size === 0) node.status(STATUS.busy(RED._('seqr-send-invoice.status.sending')));
+      const call = sendInvoice(msg, send).then(
+        () => done(),
+        (err: unknown) => failMessage(RED, node, done, err),
+      );
+      const tracked = call.finally(() => inFlight.delete(tracked));
+      inFlight.add(tracked);
+    });
+
+    // Let calls under way finish (their invoices exist at SEQR; the answer carries the reference) before the
+    // client is released; Node-RED waits up to 15 s for a node to close.
+    node.on('close', (_removed: boolean, done: () => void) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const gaveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS)));
+      void Promise.race([Promise.allSettled([...inFlight]), gaveUp]).then(() => {
+        clearTimeout(timer);
+        config.release(node);
+        done();
+      });
+    });
+  }
+
+  RED.nodes.registerType('seqr-send-invoice', SeqrSendInvoiceNode);
+};
