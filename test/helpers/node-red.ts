@@ -98,6 +98,7 @@ function nodeModule(file: string): NodeModule {
 export const NODE_MODULES = {
   config: nodeModule('seqr-config.js'),
   sendInvoice: nodeModule('seqr-send-invoice.js'),
+  paymentStatus: nodeModule('seqr-payment-status.js'),
 };
 
 /** The tab every test flow lives on (Catch, Status and Complete nodes need one). */

@@ -61,8 +61,12 @@ export async function seqrError(promise: Promise<unknown>, code: number, ...secr
   return caught;
 }
 
-/** Waits until `check` passes (for the emulator's timers: acknowledgement window, expiry, commit timeout). */
-export async function eventually(check: () => Promise<void>, timeoutMs = 3000): Promise<void> {
+/**
+ * Waits until `check` passes (for the emulator's timers: acknowledgement window, expiry, commit timeout). Give
+ * every assert.ok in a check a message: without one, Node's assert parses the caller's source to describe the
+ * failure, which takes seconds per call on transpiled test files and starves the event loop.
+ */
+export async function eventually(check: () => void | Promise<void>, timeoutMs = 3000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

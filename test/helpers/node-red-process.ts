@@ -1,0 +1,110 @@
+/**
+ * A real Node-RED (the `node-red` CLI) in a child process with a private userDir that loads this package
+ * through `nodesDir`, for what test-helper cannot do: stopping the whole runtime (SIGTERM runs Node-RED's
+ * own shutdown, which closes every node and flushes the context stores) and starting it again on the same
+ * userDir. The package must be built (`npm run build`): Node-RED loads `nodes/*.js`, which require `dist/`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+const RED_JS = require.resolve('node-red/red.js');
+
+export interface NodeRedOptions {
+  flows: object[];
+  /** Credentials by node id, written unencrypted (credentialSecret: false). */
+  credentials?: Record<string, Record<string, string>>;
+}
+
+export class NodeRedProcess {
+  readonly userDir: string;
+  private child: ChildProcess | undefined;
+  /** Everything the runtime printed, across restarts. */
+  output = '';
+  url = '';
+
+  constructor(options: NodeRedOptions) {
+    if (!existsSync(path.join(REPO_ROOT, 'dist', 'nodes'))) {
+      throw new Error('dist/nodes is missing: run `npm run build` before this test');
+    }
+    this.userDir = mkdtempSync(path.join(tmpdir(), 'seqr-nr-'));
+    const settings = {
+      uiHost: '127.0.0.1',
+      flowFile: 'flows.json',
+      credentialSecret: false,
+      nodesDir: [REPO_ROOT],
+      telemetry: { enabled: false },
+      editorTheme: { tours: false, palette: { catalogues: [] } },
+      logging: { console: { level: 'info', metrics: false, audit: false } },
+      // A persistent store that writes through, so a restart finds every open watch.
+      contextStorage: {
+        default: { module: 'memory' },
+        file: { module: 'localfilesystem', config: { cache: false } },
+      },
+    };
+    writeFileSync(path.join(this.userDir, 'settings.js'), `module.exports = ${JSON.stringify(settings, null, 2)};\n`);
+    writeFileSync(path.join(this.userDir, 'flows.json'), JSON.stringify(options.flows, null, 2));
+    writeFileSync(path.join(this.userDir, 'flows_cred.json'), JSON.stringify(options.credentials ?? {}, null, 2));
+  }
+
+  /** Starts the runtime and resolves once it listens and its flows have started. */
+  start(timeoutMs = 15_000): Promise<void> {
+    const child = spawn(process.execPath, [RED_JS, '-u', this.userDir, '-s', path.join(this.userDir, 'settings.js'), '-p', '0'], {
+      cwd: this.userDir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false' },
+    });
+    this.child = child;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`Node-RED did not start within ${timeoutMs} ms:\n${this.output.slice(-3000)}`));
+      }, timeoutMs);
+      let listening = false;
+      const onData = (chunk: Buffer) => {
+        this.output += chunk.toString();
+        const match = /Server now running at (http:\/\/127\.0\.0\.1:\d+)/.exec(this.output.slice(-2000));
+        if (match) {
+          listening = true;
+          this.url = match[1];
+        }
+        if (listening && /Started flows/.test(this.output.slice(-2000))) {
+          clearTimeout(timer);
+          child.stdout?.off('data', onData);
+          child.stdout?.on('data', (more: Buffer) => (this.output += more.toString()));
+          resolve();
+        }
+      };
+      child.stdout?.on('data', onData);
+      child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        if (!listening) reject(new Error(`Node-RED exited with ${code}:\n${this.output.slice(-3000)}`));
+      });
+    });
+  }
+
+  /** Node-RED's own shutdown (SIGTERM): closes every node and the context stores, then exits. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  }
+
+  async dispose(): Promise<void> {
+    const child = this.child;
+    if (child && child.exitCode === null) {
+      this.child = undefined;
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      });
+    }
+    rmSync(this.userDir, { recursive: true, force: true });
+  }
+}
