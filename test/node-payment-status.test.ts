@@ -14,7 +14,7 @@ import { helper, NODE_MODULES, TAB, asText, collect, everythingLogged, nextMessa
 
 const TERMINAL = { id: 'status-node-terminal', password: 'Stat-pw-5Vq8zK' };
 const CREDENTIALS = { cfg: { principalId: TERMINAL.id, password: TERMINAL.password } };
-const MODULES = [NODE_MODULES.config, NODE_MODULES.paymentStatus];
+const MODULES = [NODE_MODULES.config, NODE_MODULES.sendInvoice, NODE_MODULES.paymentStatus];
 /** SEQR's 20 s rule, shortened: ten poll intervals. A payment the node did not fetch in time is reversed. */
 const ACK_WINDOW_MS = 1000;
 
@@ -44,16 +44,18 @@ function statusNodes(emulatorUrl: string, settings: Record<string, unknown>): Fl
   ];
 }
 
-function flow(emulatorUrl: string, settings: Record<string, unknown> = {}): FlowNode[] {
+function flow(emulatorUrl: string, settings: Record<string, unknown> = {}, extra: FlowNode[] = []): FlowNode[] {
   return [
     TAB,
     ...statusNodes(emulatorUrl, settings),
+    ...extra,
     placed({ id: 'paid', type: 'helper', z: 'tab1' }),
     placed({ id: 'failed', type: 'helper', z: 'tab1' }),
     placed({ id: 'update', type: 'helper', z: 'tab1' }),
-    placed({ id: 'catch', type: 'catch', z: 'tab1', scope: ['ps'], uncaught: false, wires: [['caught']] }),
+    // Not ids 'catch' or 'complete': an id equal to a type reads as a config-node reference to Node-RED's parser.
+    placed({ id: 'catcher', type: 'catch', z: 'tab1', scope: ['ps'], uncaught: false, wires: [['caught']] }),
     placed({ id: 'caught', type: 'helper', z: 'tab1' }),
-    placed({ id: 'complete', type: 'complete', z: 'tab1', scope: ['ps'], uncaught: false, wires: [['completed']] }),
+    placed({ id: 'completer', type: 'complete', z: 'tab1', scope: ['ps'], uncaught: false, wires: [['completed']] }),
     placed({ id: 'completed', type: 'helper', z: 'tab1' }),
   ];
 }
@@ -88,8 +90,13 @@ function nodesOfFlow(): Loaded {
   };
 }
 
-async function load(emulatorUrl: string, settings: Record<string, unknown> = {}, credentials: Record<string, Record<string, unknown>> = CREDENTIALS): Promise<Loaded> {
-  await helper.load(MODULES, flow(emulatorUrl, settings), credentials);
+async function load(
+  emulatorUrl: string,
+  settings: Record<string, unknown> = {},
+  credentials: Record<string, Record<string, unknown>> = CREDENTIALS,
+  extra: FlowNode[] = [],
+): Promise<Loaded> {
+  await helper.load(MODULES, flow(emulatorUrl, settings, extra), credentials);
   return nodesOfFlow();
 }
 
@@ -174,6 +181,22 @@ describe('seqr-payment-status node', function () {
     assert.equal(n.out.paid.length, 1);
     assert.equal(n.out.failed.length, 0);
     assert.equal(n.out.update.length, 1);
+  });
+
+  it('takes a payment end to end behind seqr-send-invoice: the invoice message comes out paid', async function () {
+    const send = placed({ id: 'send', type: 'seqr-send-invoice', z: 'tab1', seqr: 'cfg', title: 'Coffee', wires: [['ps']] });
+    const n = await load(emu.url, {}, CREDENTIALS, [send]);
+    helper.getNode('send').receive({ payload: '149.90', order: { id: 9 } });
+    const issued = await nextMessage<Msg>(n.update);
+    await emu.payer.pay(String(issued.payload.invoiceReference));
+    const paid = await nextMessage<Msg>(n.paid);
+    assert.equal(paid.payload.status, 'PAID');
+    assert.equal(paid.payload.amount, '149.90');
+    assert.equal(paid.payload.currency, 'SEK');
+    assert.deepEqual(paid.order, { id: 9 });
+    assert.equal(paid.seqr?.invoiceReference, issued.payload.invoiceReference);
+    assert.equal(typeof paid.seqr?.sentAt, 'string', 'what seqr-send-invoice put in msg.seqr is kept');
+    assert.equal(paid.seqr?.ersReference, paid.payload.ersReference);
   });
 
   it('sends declined, payer-cancelled and expired invoices out of output 2 with their status', async function () {

@@ -193,7 +193,7 @@ export = function register(RED: NodeAPI): void {
     function showStatus(): void {
       statusTimer = undefined;
       if (closed) return;
-      let status = lastOutcome ?? STATUS.clear();
+      let status: NodeStatus = lastOutcome ?? {};
       const watching = records.size;
       if (watching > 0) {
         let retrying = 0;
@@ -216,6 +216,12 @@ export = function register(RED: NodeAPI): void {
       forget(record);
       record.done();
       refreshStatus();
+    }
+
+    /** The invoice's amount and currency as the incoming message gave them, if it did. */
+    function amountOf(record: WatchRecord): { amount?: string; currency?: string } {
+      const { amount, currency } = record.stored;
+      return { ...(amount !== undefined ? { amount } : {}), ...(currency !== undefined ? { currency } : {}) };
     }
 
     function seqrProperties(record: WatchRecord, extra: Record<string, unknown>): Record<string, unknown> {
@@ -248,20 +254,9 @@ export = function register(RED: NodeAPI): void {
       const record = records.get(event.invoiceReference);
       if (!record) return;
       const msg = record.msg as NodeMessage & { seqr?: unknown };
-      const payload: Record<string, unknown> = {
-        status: event.status,
-        invoiceReference: event.invoiceReference,
-        reason: event.reason,
-      };
-      if (event.code !== undefined) {
-        payload.code = event.code;
-        payload.codeName = event.codeName;
-      }
-      if (event.invoiceStatus !== undefined) payload.invoiceStatus = event.invoiceStatus;
-      if (event.cancelled !== undefined) payload.cancelled = event.cancelled;
-      if (record.stored.amount !== undefined) payload.amount = record.stored.amount;
-      if (record.stored.currency !== undefined) payload.currency = record.stored.currency;
-      msg.payload = payload;
+      // status, invoiceReference, reason, and code, codeName, invoiceStatus, cancelled where they apply.
+      const { startedAt: _startedAt, status, ...outcome } = event;
+      msg.payload = { status, ...outcome, ...amountOf(record) };
       msg.seqr = seqrProperties(record, { status: event.status });
       lastOutcome = STATUS.error(RED._('seqr-payment-status.status.failed', { status: event.status }));
       complete(record, [null, msg, null]);
@@ -281,9 +276,7 @@ export = function register(RED: NodeAPI): void {
         tokens: event.tokens as CustomerToken[],
       };
       if (event.previousStatus !== undefined) payload.previousStatus = event.previousStatus;
-      if (record.stored.amount !== undefined) payload.amount = record.stored.amount;
-      if (record.stored.currency !== undefined) payload.currency = record.stored.currency;
-      update.payload = payload;
+      update.payload = { ...payload, ...amountOf(record) };
       update.seqr = seqrProperties(record, { status: event.status });
       record.send([null, null, update]);
     }
@@ -323,7 +316,9 @@ export = function register(RED: NodeAPI): void {
       done: DoneFn,
       resumed?: StoredWatch,
     ): WatchRecord {
-      const payload = msg.payload;
+      // The amount as seqr-send-invoice put it in msg.seqr (or msg.payload), for the outputs and the status.
+      const seqr = (msg as { seqr?: unknown }).seqr;
+      const amountFrom = isRecord(seqr) && seqr.amount !== undefined ? seqr : msg.payload;
       const stored: StoredWatch = resumed ?? {
         v: 1,
         invoiceReference,
@@ -331,9 +326,9 @@ export = function register(RED: NodeAPI): void {
         version: 0,
         stored: toStorable(msg),
       };
-      if (!resumed && isRecord(payload)) {
-        if (payload.amount !== undefined) stored.amount = String(payload.amount);
-        if (typeof payload.currency === 'string') stored.currency = payload.currency;
+      if (!resumed && isRecord(amountFrom)) {
+        if (amountFrom.amount !== undefined) stored.amount = String(amountFrom.amount);
+        if (typeof amountFrom.currency === 'string') stored.currency = amountFrom.currency;
       }
       const record: WatchRecord = { invoiceReference, msg, send, done, stored, retrying: false };
       records.set(invoiceReference, record);
