@@ -463,4 +463,22 @@ describe('PaymentWatcher cancelling while the payer is paying (emulator with a s
       watcher.stopAll();
     }
   });
+
+  it('a payment under way at the deadline is not lost: the cancel is refused and PAID comes out, not TIMEOUT', async () => {
+    const watcher = new PaymentWatcher(rig.terminal, { intervalMs: 50, giveUpAfterMs: 150 });
+    const refused: number[] = [];
+    watcher.on('cancelRefused', (e) => refused.push(e.code));
+    try {
+      const { invoiceReference: ref } = await rig.terminal.sendInvoice(invoice('43.00'));
+      const done = outcome(watcher, ref);
+      watcher.watch(ref);
+      await once(watcher, 'update', ref);
+      await rig.emu.payer.pay(ref); // in progress for 250 ms, across the deadline
+      const result = await done;
+      assert.equal(result.event, 'paid');
+      assert.ok(refused.includes(51), `cancel refused with ${refused.join(', ')}`);
+    } finally {
+      watcher.stopAll();
+    }
+  });
 });
