@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { startEmulator, type EmulatorHandle } from '../src/emulator';
+import { DEFAULT_ENDPOINT } from '../src/nodes/config-types';
+import { helper, NODE_MODULES, TAB, nextMessage, type FlowNode, type TestNode } from './helpers/node-red';
+
+/*
+ * Every flow in examples/ (what the editor offers under Import ▸ Examples), deployed into a Node-RED runtime
+ * the way the editor deploys an import: the example's own seqr-config with its inline credentials, only its
+ * endpoint moved to an emulator on a free port. Each example has a scenario below that drives it as its
+ * comment node tells a user to (press the inject, pay in the payer app) and checks the documented result.
+ */
+
+const REPO_ROOT = path.join(__dirname, '..');
+const EXAMPLES_DIR = path.join(REPO_ROOT, 'examples');
+const PACKAGE = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { 'node-red': { nodes: Record<string, string> } };
+const PACKAGE_TYPES = Object.keys(PACKAGE['node-red'].nodes);
+
+type NodeModule = (RED: Record<string, unknown>) => unknown;
+/** The core nodes examples may use, as Node-RED ships them (examples must not need third-party nodes). */
+const CORE_NODE_FILES: Record<string, string> = {
+  inject: 'common/20-inject.js',
+  debug: 'common/21-debug.js',
+  comment: 'common/90-comment.js',
+  function: 'function/10-function.js',
+  switch: 'function/10-switch.js',
+  change: 'function/15-change.js',
+  template: 'function/80-template.js',
+  delay: 'function/89-delay.js',
+  file: 'storage/10-file.js',
+};
+function coreModule(type: string): NodeModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(path.join(path.dirname(require.resolve('@node-red/nodes/package.json')), 'core', CORE_NODE_FILES[type])) as NodeModule;
+}
+
+interface Example {
+  name: string;
+  nodes: FlowNode[];
+}
+
+const EXAMPLES: Example[] = readdirSync(EXAMPLES_DIR)
+  .filter((file) => file.endsWith('.json'))
+  .sort()
+  .map((file) => ({ name: path.basename(file, '.json'), nodes: JSON.parse(readFileSync(path.join(EXAMPLES_DIR, file), 'utf8')) as FlowNode[] }));
+
+type Msg = Record<string, unknown> & { payload: Record<string, unknown> };
+
+/** An example deployed against the emulator: its nodes found by name, as a user finds them on the canvas. */
+class DeployedExample {
+  constructor(
+    readonly example: Example,
+    readonly emu: EmulatorHandle,
+  ) {}
+
+  node(type: string, name: string): TestNode {
+    const found = this.example.nodes.filter((n) => n.type === type && n.name === name);
+    assert.equal(found.length, 1, `one ${type} node named "${name}" in ${this.example.name}`);
+    return helper.getNode(found[0].id);
+  }
+
+  /** Presses an inject node's button (the editor's POST /inject/:id does exactly this). */
+  press(name: string): void {
+    this.node('inject', name).receive({});
+  }
+
+  /** The next message the debug node `name` shows. */
+  debug(name: string, check?: (msg: Msg) => void, timeoutMs = 8000): Promise<Msg> {
+    return nextMessage<Msg>(this.node('debug', name), check, timeoutMs);
+  }
+}
+
+/** What each example documents, driven as a user would. A new example needs its scenario here. */
+const SCENARIOS: Record<string, (run: DeployedExample) => Promise<void>> = {
+  async '01 Basic payment'(run) {
+    const issued = run.debug('updates', (msg) => assert.equal(msg.payload.status, 'ISSUED'));
+    run.press('Charge 149.90 SEK');
+    const reference = String((await issued).payload.invoiceReference);
+    const [invoice] = (await run.emu.payer.invoices()).filter((open) => open.invoiceReference === reference);
+    assert.equal(invoice?.amount, '149.90', 'the payer sees the amount of the inject');
+
+    const paid = run.debug('paid');
+    await run.emu.payer.pay(reference);
+    const msg = await paid;
+    assert.equal(msg.payload.status, 'PAID');
+    assert.equal(msg.payload.invoiceReference, reference);
+    assert.equal(msg.payload.amount, '149.90');
+    assert.equal(msg.payload.currency, 'SEK');
+    assert.match(String(msg.payload.ersReference), /^\d+$/);
+  },
+};
+
+/** The example as the editor would deploy it into a tab, with every seqr-config moved to `endpoint`. */
+function deployable(example: Example, endpoint: string): FlowNode[] {
+  const nodes = example.nodes.map((n): FlowNode => {
+    const copy = JSON.parse(JSON.stringify(n)) as FlowNode;
+    if (copy.type === 'seqr-config') copy.endpoint = endpoint;
+    if (copy.x !== undefined) copy.z = TAB.id;
+    return copy;
+  });
+  return [TAB, ...nodes];
+}
+
+describe('examples/', function () {
+  it('holds example flows, each with a comment node, using only this package and core nodes, together every node of the package', function () {
+    assert.ok(EXAMPLES.length > 0);
+    const used = new Set<string>();
+    for (const example of EXAMPLES) {
+      assert.ok(Array.isArray(example.nodes), `${example.name} is a flow (an array of nodes)`);
+      assert.ok(example.nodes.some((n) => n.type === 'comment' && String(n.info ?? '').length > 100), `${example.name} explains itself in a comment node`);
+      for (const n of example.nodes) {
+        used.add(n.type);
+        assert.ok(PACKAGE_TYPES.includes(n.type) || n.type in CORE_NODE_FILES, `${example.name}: ${n.type} is neither a node of this package nor a core node`);
+        assert.equal(n.z, undefined, `${example.name}: ${n.id} belongs to no tab (the import puts it on the current one)`);
+        if (n.type === 'seqr-config') {
+          assert.equal(n.endpoint, DEFAULT_ENDPOINT, `${example.name}: its configuration points at the local emulator`);
+          const creds = n.credentials as Record<string, string> | undefined;
+          assert.equal(creds?.principalId, 'public_test_shop_terminal', `${example.name}: only SEQR's public test terminal goes into an example`);
+        }
+      }
+      assert.ok(example.name in SCENARIOS, `${example.name} has a scenario in test/examples.test.ts`);
+    }
+    for (const type of PACKAGE_TYPES) assert.ok(used.has(type), `${type} appears in an example`);
+  });
+
+  describe('deployed against the emulator', function () {
+    let emu: EmulatorHandle;
+
+    before(async function () {
+      emu = await startEmulator({ port: 0 });
+      await helper.startServer();
+    });
+    after(async function () {
+      await helper.stopServer();
+      await emu.stop();
+    });
+    afterEach(async function () {
+      await helper.unload();
+    });
+
+    for (const example of EXAMPLES) {
+      it(`${example.name}: reaches its documented result`, async function () {
+        const scenario = SCENARIOS[example.name];
+        if (!scenario) this.skip();
+        const types = new Set(example.nodes.map((n) => n.type));
+        const modules = [NODE_MODULES.config, NODE_MODULES.sendInvoice, NODE_MODULES.paymentStatus, ...[...types].filter((t) => t in CORE_NODE_FILES).map(coreModule)];
+        await helper.load(modules, [TAB]);
+        // A deploy, not a load from flows.json: the runtime takes inline credentials only from a deploy,
+        // which is how an imported example gets its config node's credentials.
+        await helper.setFlows(deployable(example, emu.url), 'full');
+        for (const config of example.nodes.filter((n) => n.type === 'seqr-config')) {
+          assert.equal(helper.getNode(config.id).credentials?.principalId, 'public_test_shop_terminal', 'the imported credentials are in place');
+        }
+        await scenario(new DeployedExample(example, emu));
+      });
+    }
+  });
+});
