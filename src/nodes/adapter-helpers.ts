@@ -7,9 +7,9 @@
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { Node, NodeAPI, NodeMessage, NodeStatus } from 'node-red';
-import { InvoiceInputError, SeqrError, SeqrTransportError, type TransportErrorKind } from '../seqr';
-import { SEQR_CONFIG_TYPE, type SeqrConfigNode, type SeqrConfigProblem } from './config-types';
+import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
+import { InvoiceInputError, SeqrError, SeqrTransportError, buildInvoice, type InvoiceDefaults, type TransportErrorKind } from '../seqr';
+import { CLOSE_GRACE_MS, SEQR_CONFIG_TYPE, type SeqrConfigNode, type SeqrConfigProblem } from './config-types';
 
 const PACKAGE_NAME = (JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { name: string }).name;
 
@@ -63,6 +63,102 @@ export function failEveryInput(node: Node, problem: SeqrConfigProblem): void {
   node.status(STATUS.error(problem.status));
   const error = new SeqrConfigError(problem);
   node.on('input', (_msg: NodeMessage, _send: unknown, done: (err?: Error) => void) => done(catchableError(error)));
+}
+
+/**
+ * The input and close handling of a node that makes one SEQR call per message: `handle` runs for each message
+ * (several at once), a blue `busy` status while any is under way, a failure goes to failMessage. On close, the
+ * calls under way finish (up to CLOSE_GRACE_MS: their effect at SEQR is real, the answer tells it) before the
+ * node releases the configuration's client.
+ */
+export function serveMessages(
+  RED: NodeAPI,
+  node: Node,
+  config: SeqrConfigNode,
+  busy: string,
+  handle: (msg: NodeMessageInFlow, send: (msg: NodeMessage) => void) => Promise<void>,
+): void {
+  const inFlight = new Set<Promise<void>>();
+  node.on('input', (msg: NodeMessageInFlow, send: (msg: NodeMessage) => void, done: (err?: Error) => void) => {
+    if (inFlight.size === 0) node.status(STATUS.busy(busy));
+    const call = handle(msg, send).then(
+      () => done(),
+      (err: unknown) => failMessage(RED, node, done, err),
+    );
+    const tracked = call.finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
+  });
+  node.on('close', (_removed: boolean, done: () => void) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const gaveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS)));
+    void Promise.race([Promise.allSettled([...inFlight]), gaveUp]).then(() => {
+      clearTimeout(timer);
+      config.release(node);
+      done();
+    });
+  });
+}
+
+/**
+ * The problem with a node's invoice settings (title, currency, cashier…), or undefined when they make a valid
+ * invoice on their own. A message may override them, but a wrong setting is a mistake to fix in the editor,
+ * not per message.
+ */
+export function invoiceSettingsProblem(RED: NodeAPI, defaults: InvoiceDefaults): SeqrConfigProblem | undefined {
+  try {
+    buildInvoice(1, defaults);
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof InvoiceInputError)) throw err;
+    return {
+      field: err.field,
+      message: RED._(sharedKey('common.errors.bad-setting'), { error: err.message }),
+      status: RED._(sharedKey('common.status.bad-setting'), { field: err.field }),
+    };
+  }
+}
+
+/**
+ * The start of a node that calls SEQR: its configuration when usable, and, for a node that builds invoices, its
+ * invoice settings valid. Otherwise undefined, with the node failing every input (a bad setting is also logged;
+ * the config node logs its own problems).
+ */
+export function usableConfig(RED: NodeAPI, node: Node, configId: string | undefined, defaults?: InvoiceDefaults): SeqrConfigNode | undefined {
+  const found = useSeqrConfig(RED, configId);
+  if (found.config === undefined) {
+    failEveryInput(node, found.problem);
+    return undefined;
+  }
+  const setting = defaults && invoiceSettingsProblem(RED, defaults);
+  if (setting) {
+    node.error(setting.message);
+    failEveryInput(node, setting);
+    return undefined;
+  }
+  return found.config;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Messages
+
+const MAX_REFERENCE_LENGTH = 128;
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
+}
+
+/** The invoice reference a message carries: msg.seqr.invoiceReference, msg.payload.invoiceReference or msg.payload. */
+export function invoiceReferenceOf(msg: NodeMessage): unknown {
+  const seqr = (msg as { seqr?: unknown }).seqr;
+  if (isRecord(seqr) && seqr.invoiceReference !== undefined) return seqr.invoiceReference;
+  const payload = msg.payload;
+  if (isRecord(payload) && payload.invoiceReference !== undefined) return payload.invoiceReference;
+  return payload;
+}
+
+/** A SEQR reference (invoice or ERS): printable ASCII without spaces, 1 to 128 characters. */
+export function isValidReference(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_REFERENCE_LENGTH && /^[\x21-\x7e]+$/.test(value);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -163,6 +259,15 @@ export function originalError(err: unknown): unknown {
 export function failMessage(RED: NodeAPI, node: Node, done: (err?: Error) => void, err: unknown): void {
   node.status(STATUS.error(shortReason(RED, err)));
   done(catchableError(err));
+}
+
+/**
+ * A call that failed without an answer may still have taken effect at SEQR (an invoice made, a refund paid):
+ * then the error gets `note` (what the node will not do by itself) after its message; otherwise `err` as is.
+ */
+export function noteIfMaybeProcessed(err: unknown, note: string): unknown {
+  if (err instanceof SeqrTransportError && maybeProcessed(err.kind)) return catchableError(err, `${err.message}. ${note}`);
+  return err;
 }
 
 function causeOf(err: Error): SeqrErrorCause | undefined {

@@ -30,7 +30,7 @@ import {
 } from '../watcher';
 import { InvoiceInputError } from '../seqr';
 import type { CustomerToken, InvoiceStatus, PaymentReceipt } from '../seqr/types';
-import { STATUS, catchableError, failEveryInput, useSeqrConfig } from './adapter-helpers';
+import { STATUS, catchableError, failEveryInput, invoiceReferenceOf, isRecord, isValidReference, useSeqrConfig } from './adapter-helpers';
 import type { SeqrConfigProblem } from './config-types';
 import { fromStorable, toStorable, type StoredMessage } from './storable-message';
 
@@ -75,7 +75,6 @@ const MIN_INTERVAL_MS = 50;
 const MAX_INTERVAL_MS = 10_000;
 const DEFAULT_GIVE_UP_AFTER_S = 120;
 const MAX_GIVE_UP_AFTER_S = 24 * 60 * 60;
-const MAX_REFERENCE_LENGTH = 128;
 const STORE_KEY_PREFIX = 'seqrWatch_';
 
 /**
@@ -92,23 +91,6 @@ const STATUS_REFRESH_MS = 100;
 /** A context key per invoice: Node-RED reads `.`, `[`, `]` and quotes in keys as paths, so escape them. */
 function storeKey(invoiceReference: string): string {
   return STORE_KEY_PREFIX + invoiceReference.replace(/[^A-Za-z0-9_-]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-/** The reference a message carries: msg.seqr.invoiceReference, msg.payload.invoiceReference or msg.payload. */
-function invoiceReferenceOf(msg: NodeMessage): unknown {
-  const seqr = (msg as { seqr?: unknown }).seqr;
-  if (isRecord(seqr) && seqr.invoiceReference !== undefined) return seqr.invoiceReference;
-  const payload = msg.payload;
-  if (isRecord(payload) && payload.invoiceReference !== undefined) return payload.invoiceReference;
-  return payload;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
-}
-
-function isValidReference(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= MAX_REFERENCE_LENGTH && /^[\x21-\x7e]+$/.test(value);
 }
 
 function parseNumber(value: number | string | undefined, fallback: number): number {

@@ -19,21 +19,18 @@ import {
   qrDataUrl,
   qrPng,
   qrSvg,
-  SeqrTransportError,
   type AcknowledgmentMode,
   type InvoiceDefaults,
   type PaymentMode,
 } from '../seqr';
-import { CLOSE_GRACE_MS } from './config-types';
 import {
   STATUS,
   catchableError,
   describeTypedInput,
   evaluateTypedInput,
-  failEveryInput,
-  failMessage,
-  maybeProcessed,
-  useSeqrConfig,
+  noteIfMaybeProcessed,
+  serveMessages,
+  usableConfig,
 } from './adapter-helpers';
 
 type QrImageFormat = 'none' | 'png' | 'dataurl' | 'svg';
@@ -55,7 +52,6 @@ interface SendInvoiceDef extends NodeDef {
 }
 
 type SendFn = (msg: NodeMessage) => void;
-type DoneFn = (err?: Error) => void;
 
 const QR_IMAGES: Record<Exclude<QrImageFormat, 'none'>, (text: string) => Promise<Buffer | string>> = {
   png: qrPng,
@@ -92,30 +88,11 @@ export = function register(RED: NodeAPI): void {
     const defaults = invoiceDefaults(def);
     const qrFormat: QrImageFormat = def.qr && def.qr in QR_IMAGES ? def.qr : 'none';
 
-    const found = useSeqrConfig(RED, def.seqr);
-    if (found.config === undefined) {
-      failEveryInput(node, found.problem);
-      return;
-    }
-    const config = found.config;
-    // The node's own settings must make a valid invoice on their own (a message may override them, but a
-    // wrong default is a mistake to fix in the editor, not per message).
-    try {
-      buildInvoice(1, defaults);
-    } catch (err) {
-      if (!(err instanceof InvoiceInputError)) throw err;
-      const setting = {
-        field: err.field,
-        message: RED._('seqr-send-invoice.errors.bad-setting', { error: err.message }),
-        status: RED._('seqr-send-invoice.status.bad-setting', { field: err.field }),
-      };
-      node.error(setting.message);
-      failEveryInput(node, setting);
-      return;
-    }
+    const config = usableConfig(RED, node, def.seqr, defaults);
+    if (!config) return;
 
+    const appScheme = config.appScheme;
     const client = config.acquire(node);
-    const inFlight = new Set<Promise<void>>();
 
     async function sendInvoice(msg: NodeMessageInFlow, send: SendFn): Promise<void> {
       let input: unknown;
@@ -135,15 +112,9 @@ export = function register(RED: NodeAPI): void {
         throw catchableError(err, RED._('seqr-send-invoice.errors.invalid-invoice', { source: sourceLabel, error: err.message }));
       }
 
-      let sent;
-      try {
-        sent = await client.sendInvoice(invoice);
-      } catch (err) {
-        if (err instanceof SeqrTransportError && maybeProcessed(err.kind)) {
-          throw catchableError(err, `${err.message}. ${RED._('seqr-send-invoice.errors.maybe-created')}`);
-        }
-        throw err;
-      }
+      const sent = await client.sendInvoice(invoice).catch((err: unknown) => {
+        throw noteIfMaybeProcessed(err, RED._('seqr-send-invoice.errors.maybe-created'));
+      });
 
       const qrCode = invoiceQrText(sent);
       const { value: amount, currency } = invoice.totalAmount;
@@ -151,7 +122,7 @@ export = function register(RED: NodeAPI): void {
       const payload: Record<string, unknown> = {
         invoiceReference: sent.invoiceReference,
         qrCode,
-        deepLink: deepLink(qrCode, config.appScheme),
+        deepLink: deepLink(qrCode, appScheme),
         amount,
         currency,
       };
@@ -173,27 +144,8 @@ export = function register(RED: NodeAPI): void {
       node.status(STATUS.ok(RED._('seqr-send-invoice.status.sent', { amount, currency })));
     }
 
-    node.on('input', (msg: NodeMessageInFlow, send: SendFn, done: DoneFn) => {
-      if (inFlight.size === 0) node.status(STATUS.busy(RED._('seqr-send-invoice.status.sending')));
-      const call = sendInvoice(msg, send).then(
-        () => done(),
-        (err: unknown) => failMessage(RED, node, done, err),
-      );
-      const tracked = call.finally(() => inFlight.delete(tracked));
-      inFlight.add(tracked);
-    });
-
-    // Let calls under way finish (their invoices exist at SEQR; the answer carries the reference) before the
-    // client is released; Node-RED waits up to 15 s for a node to close.
-    node.on('close', (_removed: boolean, done: () => void) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const gaveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS)));
-      void Promise.race([Promise.allSettled([...inFlight]), gaveUp]).then(() => {
-        clearTimeout(timer);
-        config.release(node);
-        done();
-      });
-    });
+    // Calls under way finish before the client is released: their invoices exist at SEQR.
+    serveMessages(RED, node, config, RED._('seqr-send-invoice.status.sending'), sendInvoice);
   }
 
   RED.nodes.registerType('seqr-send-invoice', SeqrSendInvoiceNode);

@@ -99,6 +99,7 @@ export const NODE_MODULES = {
   config: nodeModule('seqr-config.js'),
   sendInvoice: nodeModule('seqr-send-invoice.js'),
   paymentStatus: nodeModule('seqr-payment-status.js'),
+  refund: nodeModule('seqr-refund.js'),
 };
 
 /** The tab every test flow lives on (Catch, Status and Complete nodes need one). */
