@@ -89,6 +89,22 @@ const SCENARIOS: Record<string, (run: DeployedExample) => Promise<void>> = {
     assert.equal(msg.payload.currency, 'SEK');
     assert.match(String(msg.payload.ersReference), /^\d+$/);
   },
+  async '02 Refund'(run) {
+    const paid = run.debug('paid', (msg) => assert.equal(msg.payload.status, 'PAID'));
+    const refunded = run.debug('refunded');
+    const issued = run.debug('updates', (msg) => assert.equal(msg.payload.status, 'ISSUED'));
+    run.press('Charge 100.00 SEK');
+    await run.emu.payer.pay(String((await issued).payload.invoiceReference));
+    const payment = await paid;
+    const refund = await refunded;
+    assert.deepEqual(refund.payload, {
+      ersReference: refund.payload.ersReference,
+      refundedReference: payment.payload.ersReference,
+      amount: '100.00',
+      currency: 'SEK',
+    });
+    assert.notEqual(refund.payload.ersReference, payment.payload.ersReference, 'the refund has its own reference');
+  },
 };
 
 /** The example as the editor would deploy it into a tab, with every seqr-config moved to `endpoint`. */
@@ -144,7 +160,7 @@ describe('examples/', function () {
         const scenario = SCENARIOS[example.name];
         if (!scenario) this.skip();
         const types = new Set(example.nodes.map((n) => n.type));
-        const modules = [NODE_MODULES.config, NODE_MODULES.sendInvoice, NODE_MODULES.paymentStatus, ...[...types].filter((t) => t in CORE_NODE_FILES).map(coreModule)];
+        const modules = [...Object.values(NODE_MODULES), ...[...types].filter((t) => t in CORE_NODE_FILES).map(coreModule)];
         await helper.load(modules, [TAB]);
         // A deploy, not a load from flows.json: the runtime takes inline credentials only from a deploy,
         // which is how an imported example gets its config node's credentials.
