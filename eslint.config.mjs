@@ -25,7 +25,7 @@ export default tseslint.config(
   },
   {
     // Editor-side scripts embedded in nodes/*.html are not linted here; browser globals for any .js under nodes/resources.
-    files: ['nodes/resources/**/*.js', 'src/emulator/payer-app/**/*.js'],
+    files: ['nodes/resources/**/*.js', 'payer-app/**/*.js'],
     languageOptions: { globals: { window: 'readonly', document: 'readonly', fetch: 'readonly', RED: 'readonly', $: 'readonly' } },
   },
 );

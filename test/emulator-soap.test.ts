@@ -145,7 +145,7 @@ describe('SEQR emulator: SOAP endpoints', () => {
     const get = await fetch(h.emu.url);
     assert.equal(get.status, 405);
     assert.match(((await get.json()) as Wire).error, /POST SOAP requests/);
-    const missing = await fetch(`${h.emu.baseUrl}/app`);
+    const missing = await fetch(`${h.emu.baseUrl}/nowhere`);
     assert.equal(missing.status, 404);
     const root = (await (await fetch(`${h.emu.baseUrl}/`)).json()) as Wire;
     assert.deepEqual(root.wsdl, SERVICE_PATHS.map((path) => `${h.emu.baseUrl}${path}?wsdl`));

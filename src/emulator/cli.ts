@@ -50,6 +50,7 @@ export async function main(argv: string[] = process.argv.slice(2), out: (line: s
   });
   out(`SEQR emulator ready. WSDL: ${emulator.wsdlUrl}`);
   out(`Also served at ${emulator.baseUrl}/extclientproxy/service/v2?wsdl; payer API: ${emulator.baseUrl}/payer/invoices`);
+  out(`Payer app (the customer's phone): ${emulator.baseUrl}/app`);
   out('Seeded: terminal public_test_shop_terminal and reseller public_test_shop/9900 (SEQR\'s public test passwords)');
   return emulator;
 }

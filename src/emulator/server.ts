@@ -5,6 +5,7 @@ import { EmulatorCore } from './core';
 import { HttpError, readBody, send, sendJson } from './http-util';
 import type { EmulatorOptions } from './options';
 import { handlePayerApi } from './payer-api';
+import { isPayerAppPath, servePayerApp } from './payer-app';
 import type { PayerApi } from './payer';
 import { SoapEndpoint, soapFault } from './soap-endpoint';
 
@@ -90,10 +91,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         service: 'SEQR emulator',
         wsdl: SERVICE_PATHS.map((p) => `http://${requestHost(req, boundHost)}${p}?wsdl`),
         payer: '/payer/invoices',
+        app: '/app',
       });
       return;
     }
-    // /app is kept for the payer web app.
+    if (isPayerAppPath(path)) return servePayerApp(req, res, path);
     sendJson(res, 404, { error: `no such endpoint ${path}` });
   }
 
