@@ -56,21 +56,22 @@ export async function main(argv: string[] = process.argv.slice(2), out: (line: s
 }
 
 function run(): void {
-  main().then(
-    (emulator) => {
-      if (!emulator) return;
-      const stop = (signal: string) => {
-        console.log(`${signal}: stopping the SEQR emulator`);
-        emulator.stop().then(() => process.exit(0), () => process.exit(1));
-      };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
-    },
-    (error: Error) => {
-      console.error(`seqr-emulator: ${error.message}`);
-      process.exitCode = 1;
-    },
-  );
+  const started = main();
+  // Listening for the signals from the start: a test (or a user) that sends SIGINT the moment the ready line
+  // appears must not find the default handler, which kills the process without stopping the emulator.
+  const stop = (signal: string) => {
+    console.log(`${signal}: stopping the SEQR emulator`);
+    started.then((emulator) => emulator?.stop()).then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  started.catch((error: Error) => {
+    console.error(`seqr-emulator: ${error.message}`);
+    process.exitCode = 1;
+  });
 }
 
 if (require.main === module) run();
