@@ -105,6 +105,21 @@ const SCENARIOS: Record<string, (run: DeployedExample) => Promise<void>> = {
     });
     assert.notEqual(refund.payload.ersReference, payment.payload.ersReference, 'the refund has its own reference');
   },
+  async '03 Cancel an invoice'(run) {
+    const issued = run.debug('issued');
+    run.press('Charge 25.00 SEK');
+    const reference = String((await issued).payload.invoiceReference);
+    assert.ok((await run.emu.payer.invoices()).some((open) => open.invoiceReference === reference), 'the payer sees it open');
+
+    const canceled = run.debug('canceled');
+    run.press('Cancel the last invoice');
+    assert.deepEqual((await canceled).payload, { invoiceReference: reference, status: 'CANCELED' });
+    assert.ok(!(await run.emu.payer.invoices()).some((open) => open.invoiceReference === reference), 'the payer no longer sees it');
+
+    const again = run.debug('canceled');
+    run.press('Cancel the last invoice');
+    assert.deepEqual((await again).payload, { invoiceReference: reference, status: 'CANCELED', alreadyCanceled: true });
+  },
 };
 
 /** The example as the editor would deploy it into a tab, with every seqr-config moved to `endpoint`. */

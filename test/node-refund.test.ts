@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { startEmulator, type EmulatorHandle } from '../src/emulator';
-import { SeqrClient, buildInvoice, PUBLIC_TEST_RESELLER } from '../src/seqr';
-import { helper, NODE_MODULES, TAB, asText, collect, everythingLogged, nextMessage, pause, type FlowNode, type TestNode } from './helpers/node-red';
+import { emulatorForNodeTests } from './helpers/node-emulator';
+import { buildInvoice, PUBLIC_TEST_RESELLER } from '../src/seqr';
+import { helper, NODE_MODULES, asText, callsOf, caughtFrom, everythingLogged, nextMessage, oneNodeFlow, passedThrough, type FlowNode, type TestNode } from './helpers/node-red';
 
 /*
  * seqr-refund under node-red-node-test-helper against the emulator: full and partial refunds, SEQR's refusals
@@ -12,83 +12,36 @@ import { helper, NODE_MODULES, TAB, asText, collect, everythingLogged, nextMessa
 const TERMINAL = { id: 'node-refund-terminal', password: 'Refund-pw-8Kq2w' };
 const CREDENTIALS = { cfg: { principalId: TERMINAL.id, password: TERMINAL.password } };
 const MODULES = [NODE_MODULES.config, NODE_MODULES.sendInvoice, NODE_MODULES.paymentStatus, NODE_MODULES.refund];
-/** Quiet time after which "nothing reached the output" is believed. */
-const QUIET_MS = 150;
 
 type Msg = Record<string, unknown> & {
   payload: Record<string, unknown>;
   error?: { message: string; code?: number; cause?: Record<string, unknown>; source?: { id: string } };
 };
 
-function placed(node: FlowNode): FlowNode {
-  return { x: 100, y: 100, ...node };
-}
-
 describe('seqr-refund node', function () {
-  let emu: EmulatorHandle;
-  let client: SeqrClient;
-
-  before(async function () {
-    emu = await startEmulator({ port: 0, terminals: [{ ...TERMINAL, type: 'webshop' }] });
-    client = new SeqrClient({ endpoint: emu.url, principal: { type: 'TERMINALID', ...TERMINAL } });
-    await helper.startServer();
-  });
-  after(async function () {
-    await helper.stopServer();
-    client.close();
-    await emu.stop();
-  });
-  afterEach(async function () {
-    await helper.unload();
-  });
+  const rig = emulatorForNodeTests(TERMINAL);
 
   async function load(refund: Record<string, unknown> = {}, extra: FlowNode[] = []): Promise<void> {
-    await helper.load(
-      MODULES,
-      [
-        TAB,
-        { id: 'cfg', type: 'seqr-config', name: 'emulator', endpoint: emu.url },
-        placed({ id: 'refund', type: 'seqr-refund', z: 'tab1', seqr: 'cfg', wires: [['out']], ...refund }),
-        placed({ id: 'out', type: 'helper', z: 'tab1' }),
-        placed({ id: 'catcher', type: 'catch', z: 'tab1', scope: null, uncaught: false, wires: [['caught']] }),
-        placed({ id: 'caught', type: 'helper', z: 'tab1' }),
-        ...extra,
-      ],
-      CREDENTIALS,
-    );
+    const config = { id: 'cfg', type: 'seqr-config', name: 'emulator', endpoint: rig.emu.url };
+    await helper.load(MODULES, oneNodeFlow(config, { id: 'refund', type: 'seqr-refund', seqr: 'cfg', ...refund }, extra), CREDENTIALS);
   }
 
   const node = (id: string): TestNode => helper.getNode(id);
 
   /** A paid invoice of `amount` SEK, as the payment status node's paid message carries it. */
   async function paidMessage(amount = '149.90'): Promise<Msg> {
-    const { invoiceReference } = await client.sendInvoice(buildInvoice(amount, { currency: 'SEK', title: 'refund test' }));
-    await emu.payer.pay(invoiceReference);
-    const status = await client.getPaymentStatus(invoiceReference, 0);
+    const { invoiceReference } = await rig.client.sendInvoice(buildInvoice(amount, { currency: 'SEK', title: 'refund test' }));
+    await rig.emu.payer.pay(invoiceReference);
+    const status = await rig.client.getPaymentStatus(invoiceReference, 0);
     assert.equal(status.status, 'PAID');
     return { payload: { status: 'PAID', invoiceReference, ersReference: status.ersReference, amount, currency: 'SEK' } };
   }
 
-  async function refunded(msg: Record<string, unknown>): Promise<Msg> {
-    const out = nextMessage<Msg>(node('out'));
-    node('refund').receive(msg);
-    return out;
-  }
-
-  /** Sends `msg` in and resolves with what the Catch node got, checking that nothing came out. */
-  async function refused(msg: Record<string, unknown>): Promise<Msg> {
-    const outputs = collect(node('out'));
-    const caught = nextMessage<Msg>(node('caught'));
-    node('refund').receive(msg);
-    const error = await caught;
-    await pause(QUIET_MS);
-    assert.equal(outputs.length, 0, 'nothing reaches the output');
-    assert.equal(error.error?.source?.id, 'refund');
-    return error;
-  }
+  const refunded = (msg: Record<string, unknown>) => passedThrough<Msg>('refund', msg);
+  const refused = (msg: Record<string, unknown>) => caughtFrom<Msg>('refund', msg);
 
   function lastStatus(): Record<string, unknown> {
-    return node('refund').status.args.at(-1)![0] as Record<string, unknown>;
+    return callsOf(node('refund'), 'status').at(-1)![0] as Record<string, unknown>;
   }
 
   it('refunds the whole paid amount from the paid message and sends the refund reference on', async function () {
@@ -149,20 +102,20 @@ describe('seqr-refund node', function () {
     await load();
     const paid = await paidMessage('80.00');
     try {
-      emu.core.principals.setRefundsAllowed({ resellerId: PUBLIC_TEST_RESELLER.id }, false);
+      rig.emu.core.principals.setRefundsAllowed({ resellerId: PUBLIC_TEST_RESELLER.id }, false);
       const notAllowed = await refused(structuredClone(paid));
       assert.equal(notAllowed.error?.code, 97);
       assert.equal(notAllowed.error?.cause?.codeName, 'RESELLER_NOT_ALLOWED_TO_DO_REFUND');
     } finally {
-      emu.core.principals.setRefundsAllowed({ resellerId: PUBLIC_TEST_RESELLER.id }, true);
+      rig.emu.core.principals.setRefundsAllowed({ resellerId: PUBLIC_TEST_RESELLER.id }, true);
     }
     try {
-      emu.core.principals.setRefundsAllowed({ terminalId: TERMINAL.id }, false);
+      rig.emu.core.principals.setRefundsAllowed({ terminalId: TERMINAL.id }, false);
       const bankRefuses = await refused(structuredClone(paid));
       assert.equal(bankRefuses.error?.code, 99);
       assert.equal(bankRefuses.error?.cause?.codeName, 'RECEIVER_ACCOUNT_DOES_NOT_ALLOW_REFUNDS');
     } finally {
-      emu.core.principals.setRefundsAllowed({ terminalId: TERMINAL.id }, true);
+      rig.emu.core.principals.setRefundsAllowed({ terminalId: TERMINAL.id }, true);
     }
     // Allowed again, the same payment refunds: the refusals refunded nothing.
     assert.equal((await refunded(structuredClone(paid))).payload.amount, '80.00');
@@ -186,14 +139,14 @@ describe('seqr-refund node', function () {
 
   it('refunds a payment end to end: send invoice → payment status → refund; no password anywhere', async function () {
     const extra = [
-      placed({ id: 'send', type: 'seqr-send-invoice', z: 'tab1', seqr: 'cfg', title: 'Coffee', wires: [['ps']] }),
-      placed({ id: 'ps', type: 'seqr-payment-status', z: 'tab1', seqr: 'cfg', interval: 100, giveUpAfter: 10, wires: [['refund'], [], ['issued']] }),
-      placed({ id: 'issued', type: 'helper', z: 'tab1' }),
+      { id: 'send', type: 'seqr-send-invoice', x: 100, seqr: 'cfg', title: 'Coffee', wires: [['ps']] },
+      { id: 'ps', type: 'seqr-payment-status', x: 100, seqr: 'cfg', interval: 100, giveUpAfter: 10, wires: [['refund'], [], ['issued']] },
+      { id: 'issued', type: 'helper', x: 100 },
     ];
     await load({}, extra);
     const issued = nextMessage<Msg>(node('issued'));
     node('send').receive({ payload: '35.50' });
-    await emu.payer.pay(String((await issued).payload.invoiceReference));
+    await rig.emu.payer.pay(String((await issued).payload.invoiceReference));
     const out = await nextMessage<Msg>(node('out'));
     assert.equal(out.payload.amount, '35.50');
     assert.equal(out.payload.currency, 'SEK');

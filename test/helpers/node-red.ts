@@ -100,6 +100,7 @@ export const NODE_MODULES = {
   sendInvoice: nodeModule('seqr-send-invoice.js'),
   paymentStatus: nodeModule('seqr-payment-status.js'),
   refund: nodeModule('seqr-refund.js'),
+  cancelInvoice: nodeModule('seqr-cancel-invoice.js'),
 };
 
 /** The tab every test flow lives on (Catch, Status and Complete nodes need one). */
@@ -172,4 +173,42 @@ export function asText(value: unknown): string {
   } catch {
     return String(value);
   }
+}
+
+/**
+ * A flow for one node under test (`node`, id and type given, output wired to helper "out") with its
+ * configuration, a Catch node for the whole tab wired to helper "caught", and `extra` nodes. All on the canvas
+ * (with x/y), so that Catch nodes see them.
+ */
+export function oneNodeFlow(config: FlowNode, node: FlowNode, extra: FlowNode[] = []): FlowNode[] {
+  const placed = (n: FlowNode): FlowNode => ({ x: 100, y: 100, z: TAB.id, ...n });
+  return [
+    TAB,
+    config,
+    placed({ wires: [['out']], ...node }),
+    placed({ id: 'out', type: 'helper' }),
+    // Not id 'catch': an id equal to a type reads as a config-node reference to Node-RED's flow parser.
+    placed({ id: 'catcher', type: 'catch', scope: null, uncaught: false, wires: [['caught']] }),
+    placed({ id: 'caught', type: 'helper' }),
+    ...extra.map((n) => (n.x === undefined ? n : placed(n))),
+  ];
+}
+
+/** What a oneNodeFlow's node `id` sends out for `msg`. */
+export function passedThrough<T = Record<string, unknown>>(id: string, msg: Record<string, unknown>): Promise<T> {
+  const out = nextMessage<T>(helper.getNode('out'));
+  helper.getNode(id).receive(msg);
+  return out;
+}
+
+/** What a oneNodeFlow's Catch node gets for `msg` sent into `id`, checking that nothing came out meanwhile. */
+export async function caughtFrom<T extends { error?: { source?: { id: string } } }>(id: string, msg: Record<string, unknown>, quietMs = 150): Promise<T> {
+  const outputs = collect(helper.getNode('out'));
+  const caught = nextMessage<T>(helper.getNode('caught'));
+  helper.getNode(id).receive(msg);
+  const error = await caught;
+  await pause(quietMs);
+  if (outputs.length !== 0) throw new Error(`${id} sent ${outputs.length} message(s) on although it failed`);
+  if (error.error?.source?.id !== id) throw new Error(`the error came from ${error.error?.source?.id}, not ${id}`);
+  return error;
 }
