@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { startEmulator, type EmulatorHandle } from '../src/emulator';
 import { DEFAULT_ENDPOINT } from '../src/nodes/config-types';
@@ -28,6 +29,7 @@ const CORE_NODE_FILES: Record<string, string> = {
   change: 'function/15-change.js',
   template: 'function/80-template.js',
   delay: 'function/89-delay.js',
+  trigger: 'function/89-trigger.js',
   file: 'storage/10-file.js',
 };
 function coreModule(type: string): NodeModule {
@@ -120,12 +122,93 @@ const SCENARIOS: Record<string, (run: DeployedExample) => Promise<void>> = {
     run.press('Cancel the last invoice');
     assert.deepEqual((await again).payload, { invoiceReference: reference, status: 'CANCELED', alreadyCanceled: true });
   },
+  async '10 Cancel and timeout'(run) {
+    // Unpaid past the deadline: TIMEOUT, kept open, watched again, and paid on the second watch.
+    let issued = run.debug('updates', (msg) => assert.equal(msg.payload.status, 'ISSUED'));
+    const timedOut = run.debug('timed out');
+    run.press('Charge 49.00 SEK');
+    const first = String((await issued).payload.invoiceReference);
+    issued = run.debug('updates', (msg) => assert.equal(msg.payload.invoiceReference, first));
+    const timeout = await timedOut;
+    assert.equal(timeout.payload.status, 'TIMEOUT');
+    assert.equal(timeout.payload.invoiceReference, first);
+    await issued;
+    assert.ok((await run.emu.payer.invoices()).some((open) => open.invoiceReference === first), 'the kept invoice is still payable');
+    const paid = run.debug('paid');
+    await run.emu.payer.pay(first);
+    assert.equal((await paid).payload.invoiceReference, first);
+
+    // The cashier cancels the next one: CANCELED on failed, nothing on paid.
+    const second = run.debug('updates', (msg) => assert.equal(msg.payload.status, 'ISSUED'));
+    run.press('Charge 49.00 SEK');
+    const reference = String((await second).payload.invoiceReference);
+    const failed = run.debug('failed');
+    run.press('Cancel the open invoice');
+    const cancelled = await failed;
+    assert.equal(cancelled.payload.status, 'CANCELED');
+    assert.equal(cancelled.payload.invoiceReference, reference);
+    assert.ok(!(await run.emu.payer.invoices()).some((open) => open.invoiceReference === reference));
+  },
+  async '11 Cash drawer on PAID'(run) {
+    const issued = run.debug('updates', (msg) => assert.equal(msg.payload.status, 'ISSUED'));
+    run.press('Charge 25.00 SEK');
+    const reference = String((await issued).payload.invoiceReference);
+    const solenoid = run.node('debug', 'GPIO 17 (drawer solenoid)');
+    const pulse: Array<{ payload: unknown; at: number }> = [];
+    const closed = new Promise<void>((resolve) =>
+      solenoid.on('input', ((msg: { payload: unknown }) => {
+        pulse.push({ payload: msg.payload, at: Date.now() });
+        if (pulse.length === 2) resolve();
+      }) as (...args: never[]) => void),
+    );
+    await run.emu.payer.pay(reference);
+    await closed;
+    assert.deepEqual(pulse.map((p) => p.payload), [1, 0], 'the drawer pin goes high, then low');
+    assert.ok(pulse[1].at - pulse[0].at >= 450, 'a pulse of about 500 ms');
+
+    // A declined payment does not open the drawer.
+    const next = run.debug('updates', (msg) => assert.equal(msg.payload.status, 'ISSUED'));
+    run.press('Charge 25.00 SEK');
+    const failed = run.debug('failed');
+    await run.emu.payer.decline(String((await next).payload.invoiceReference));
+    assert.equal((await failed).payload.status, 'FAILED');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(pulse.length, 2);
+  },
+  async '12 Receipt printer'(run) {
+    const issued = run.debug('updates', (msg) => assert.equal(msg.payload.status, 'ISSUED'));
+    run.press('Charge 89.50 SEK');
+    const reference = String((await issued).payload.invoiceReference);
+    const printed = run.debug('printed');
+    await run.emu.payer.pay(reference);
+    const msg = await printed;
+    const receipt = readFileSync(RECEIPT_FILE, 'utf8');
+    assert.equal(receipt, `${String(msg.receiptText)}\n`);
+    assert.match(receipt, /^SEQR RECEIPT\n/);
+    assert.match(receipt, /Amount: +89\.50 SEK\n/);
+    assert.match(receipt, new RegExp(`Invoice: +${reference}\n`));
+    assert.match(receipt, /Payment: +\d+\n/);
+  },
+};
+
+/** Where the receipt printer example prints in the test (its own /tmp file is the user's). */
+const RECEIPT_DIR = mkdtempSync(path.join(tmpdir(), 'seqr-examples-'));
+const RECEIPT_FILE = path.join(RECEIPT_DIR, 'receipts.txt');
+
+/**
+ * What the test changes in an example besides the endpoint, by example and node name: wall time (a 30 s
+ * deadline shortened to 2 s) and a file outside the test's own directory.
+ */
+const TEST_SETTINGS: Record<string, Record<string, Record<string, unknown>>> = {
+  '10 Cancel and timeout': { 'payment status (keep)': { giveUpAfter: 2 } },
+  '12 Receipt printer': { 'receipt printer (file)': { filename: RECEIPT_FILE } },
 };
 
 /** The example as the editor would deploy it into a tab, with every seqr-config moved to `endpoint`. */
 function deployable(example: Example, endpoint: string): FlowNode[] {
+  const settings = TEST_SETTINGS[example.name] ?? {};
   const nodes = example.nodes.map((n): FlowNode => {
-    const copy = JSON.parse(JSON.stringify(n)) as FlowNode;
+    const copy = { ...(JSON.parse(JSON.stringify(n)) as FlowNode), ...(settings[String(n.name)] ?? {}) };
     if (copy.type === 'seqr-config') copy.endpoint = endpoint;
     if (copy.x !== undefined) copy.z = TAB.id;
     return copy;
@@ -165,6 +248,7 @@ describe('examples/', function () {
     after(async function () {
       await helper.stopServer();
       await emu.stop();
+      rmSync(RECEIPT_DIR, { recursive: true, force: true });
     });
     afterEach(async function () {
       await helper.unload();
