@@ -199,6 +199,40 @@ describe('seqr-payment-status node', function () {
     assert.equal(paid.seqr?.ersReference, paid.payload.ersReference);
   });
 
+  it('puts a plain-text receipt for the chosen printer width in msg.receiptText of the paid message', async function () {
+    const n = await load(emu.url, { receiptWidth: '48' });
+    const ref = await issue({
+      title: 'Table 4',
+      footer: 'Welcome back',
+      rows: [
+        { description: 'Latte', quantity: 2, unitPrice: '35.00', total: '70.00' },
+        { description: 'Cinnamon bun', total: '0.10' },
+      ],
+    });
+    n.ps.receive({ payload: ref });
+    await emu.payer.pay(ref);
+    const paid = await nextMessage<Msg>(n.paid);
+    const text = String(paid.receiptText);
+    const lines = text.split('\n');
+    assert.ok(lines.every((line) => [...line].length <= 48), text);
+    assert.equal(lines[0].trim(), TERMINAL.id, 'the merchant (SEQR receiverName) heads it');
+    assert.ok(text.includes(`Latte${' '.repeat(38)}70.00\n  2 x 35.00\nCinnamon bun${' '.repeat(32)}0.10\n`), text);
+    assert.ok(text.includes(`TOTAL${' '.repeat(34)}70.10 SEK\n`), text);
+    assert.ok(text.includes(`\nSEQR payment\n`), text);
+    assert.ok(text.includes(`Reference${' '.repeat(14)}${String(paid.payload.ersReference)}\n`), text);
+    assert.ok(text.endsWith('\nWelcome back\n'), text);
+
+    // The default width is 32, and a payment without rows still gets its receipt.
+    await helper.unload();
+    const narrow = await load(emu.url);
+    const plain = await issue('12.00');
+    narrow.ps.receive({ payload: plain });
+    await emu.payer.pay(plain);
+    const receipt = String((await nextMessage<Msg>(narrow.paid)).receiptText);
+    assert.ok(receipt.includes(`TOTAL${' '.repeat(18)}12.00 SEK\n`), receipt);
+    assert.ok(receipt.split('\n').every((line) => [...line].length <= 32), receipt);
+  });
+
   it('sends declined, payer-cancelled and expired invoices out of output 2 with their status', async function () {
     const n = await load(emu.url);
     const declined = await issue();

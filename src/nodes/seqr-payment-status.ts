@@ -28,7 +28,7 @@ import {
   type PaymentUpdate,
   type PaymentRecovered,
 } from '../watcher';
-import { InvoiceInputError } from '../seqr';
+import { InvoiceInputError, RECEIPT_WIDTHS, receiptText } from '../seqr';
 import type { CustomerToken, InvoiceStatus, PaymentReceipt } from '../seqr/types';
 import { STATUS, catchableError, failEveryInput, invoiceReferenceOf, isRecord, isValidReference, useSeqrConfig } from './adapter-helpers';
 import type { SeqrConfigProblem } from './config-types';
@@ -40,6 +40,8 @@ interface PaymentStatusNodeDef extends NodeDef {
   giveUpAfter: number | string;
   onDeadline: DeadlinePolicy | '';
   store: string;
+  /** Columns of the printer msg.receiptText is laid out for. */
+  receiptWidth: number | string;
 }
 
 type SendFn = (msg: Array<NodeMessage | null>) => void;
@@ -106,6 +108,7 @@ export = function register(RED: NodeAPI): void {
     const giveUpAfterS = parseNumber(def.giveUpAfter, DEFAULT_GIVE_UP_AFTER_S);
     const onDeadline: DeadlinePolicy = def.onDeadline === 'keep' ? 'keep' : 'cancel';
     const store = def.store ? def.store : undefined;
+    const receiptWidth = RECEIPT_WIDTHS.find((width) => width === Number(def.receiptWidth)) ?? 32;
 
     // The node's own settings first (logged here); a configuration problem is logged by the config node.
     const settingProblem = (field: string, key: string, params: Record<string, string | number>): SeqrConfigProblem => ({
@@ -228,6 +231,12 @@ export = function register(RED: NodeAPI): void {
         receipt: event.receipt,
       };
       msg.seqr = seqrProperties(record, { status: 'PAID', ersReference: event.ersReference });
+      const { invoiceReference, ersReference, receipt } = event;
+      const money = amount && currency ? { value: amount, currency } : undefined;
+      (msg as { receiptText?: string }).receiptText = receiptText(
+        { invoiceReference, ersReference, receipt, amount: money, paidAt: (msg.payload as { paidAt: string }).paidAt },
+        { width: receiptWidth },
+      );
       lastOutcome = STATUS.ok(RED._('seqr-payment-status.status.paid', { amount: amount ?? '', currency: currency ?? '' }).trim());
       complete(record, [msg, null, null]);
     }

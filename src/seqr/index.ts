@@ -22,6 +22,15 @@ export {
 } from './invoice';
 export { InvoiceInputError, ISO_4217_CURRENCIES, formatAmount, type FormatAmountOptions } from './money';
 export { deepLink, invoiceQrText, qrDataUrl, qrPng, qrSvg, stickerCode, type QrImageOptions } from './qr';
+export {
+  receiptText,
+  RECEIPT_WIDTHS,
+  DEFAULT_RECEIPT_LABELS,
+  type ReceiptLabels,
+  type ReceiptTextInput,
+  type ReceiptTextOptions,
+  type ReceiptWidth,
+} from './receipt-text';
 export { RESULT_CODES, resultCode, resultCodeInfo, type ResultCodeInfo } from './codes';
 export * from './types';
 export { WSDL_PATH, SERVICE_NAME, PORT_NAME } from './wsdl';
