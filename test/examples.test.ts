@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -31,7 +33,11 @@ const CORE_NODE_FILES: Record<string, string> = {
   delay: 'function/89-delay.js',
   trigger: 'function/89-trigger.js',
   file: 'storage/10-file.js',
+  'http in': 'network/21-httpin.js',
+  'http response': 'network/21-httpin.js',
 };
+/** Core nodes the test helper loads by itself (loading them again would register them twice). */
+const PRELOADED_CORE_TYPES = new Set(['catch', 'status', 'complete']);
 function coreModule(type: string): NodeModule {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(path.join(path.dirname(require.resolve('@node-red/nodes/package.json')), 'core', CORE_NODE_FILES[type])) as NodeModule;
@@ -189,6 +195,29 @@ const SCENARIOS: Record<string, (run: DeployedExample) => Promise<void>> = {
     assert.match(receipt, new RegExp(`Invoice: +${reference}\n`));
     assert.match(receipt, /Payment: +\d+\n/);
   },
+  async '13 Webshop checkout'(run) {
+    const shop = `${httpNodeUrl}/seqr-shop`;
+    const bad = await fetch(`${shop}/checkout?amount=lots`);
+    assert.equal(bad.status, 400);
+    assert.match(await bad.text(), /amount/i);
+
+    const checkout = await fetch(`${shop}/checkout?amount=75.00`);
+    assert.equal(checkout.status, 200);
+    assert.match(checkout.headers.get('content-type') ?? '', /^text\/html/);
+    const page = await checkout.text();
+    assert.match(page, /Pay 75\.00 SEK/);
+    assert.match(page, /<img src="data:image\/png;base64,[A-Za-z0-9+/=]+"/);
+    const reference = /\/seqr-shop\/order\/(\d+)/.exec(page)?.[1] ?? '';
+    assert.match(page, new RegExp(`href="SEQR:(//|&#x2F;&#x2F;)SEQR\\.SE(/|&#x2F;)R${reference}"`), 'the deep link');
+    assert.deepEqual(await (await fetch(`${shop}/order/${reference}`)).json(), { invoiceReference: reference, status: 'WAITING' });
+
+    const outcome = run.debug('order outcome');
+    const notified = run.debug('notified');
+    await run.emu.payer.pay(reference);
+    assert.equal((await outcome).payload.status, 'PAID');
+    assert.deepEqual((await notified).payload, { invoiceReference: reference }, 'SEQR posted the notification URL');
+    assert.deepEqual(await (await fetch(`${shop}/order/${reference}`)).json(), { invoiceReference: reference, status: 'PAID' });
+  },
 };
 
 /** Where the receipt printer example prints in the test (its own /tmp file is the user's). */
@@ -199,14 +228,28 @@ const RECEIPT_FILE = path.join(RECEIPT_DIR, 'receipts.txt');
  * What the test changes in an example besides the endpoint, by example and node name: wall time (a 30 s
  * deadline shortened to 2 s) and a file outside the test's own directory.
  */
-const TEST_SETTINGS: Record<string, Record<string, Record<string, unknown>>> = {
-  '10 Cancel and timeout': { 'payment status (keep)': { giveUpAfter: 2 } },
-  '12 Receipt printer': { 'receipt printer (file)': { filename: RECEIPT_FILE } },
+function testSettings(example: string): Record<string, Record<string, unknown>> {
+  const settings: Record<string, Record<string, Record<string, unknown>>> = {
+    '10 Cancel and timeout': { 'payment status (keep)': { giveUpAfter: 2 } },
+    '12 Receipt printer': { 'receipt printer (file)': { filename: RECEIPT_FILE } },
+    '13 Webshop checkout': { 'send invoice (QR image)': { notificationUrl: `${httpNodeUrl}/seqr-shop/notify` } },
+  };
+  return settings[example] ?? {};
+}
+
+/**
+ * The test helper gives the runtime an express app for HTTP-in nodes (RED.httpNode) but serves only the
+ * admin app; this "node module" takes hold of it on each load, and a server of the test's own serves it.
+ */
+let httpNode: http.RequestListener | undefined;
+let httpNodeUrl = '';
+const exposeHttpNode = (RED: Record<string, unknown>): void => {
+  httpNode = RED.httpNode as http.RequestListener;
 };
 
 /** The example as the editor would deploy it into a tab, with every seqr-config moved to `endpoint`. */
 function deployable(example: Example, endpoint: string): FlowNode[] {
-  const settings = TEST_SETTINGS[example.name] ?? {};
+  const settings = testSettings(example.name);
   const nodes = example.nodes.map((n): FlowNode => {
     const copy = { ...(JSON.parse(JSON.stringify(n)) as FlowNode), ...(settings[String(n.name)] ?? {}) };
     if (copy.type === 'seqr-config') copy.endpoint = endpoint;
@@ -225,7 +268,7 @@ describe('examples/', function () {
       assert.ok(example.nodes.some((n) => n.type === 'comment' && String(n.info ?? '').length > 100), `${example.name} explains itself in a comment node`);
       for (const n of example.nodes) {
         used.add(n.type);
-        assert.ok(PACKAGE_TYPES.includes(n.type) || n.type in CORE_NODE_FILES, `${example.name}: ${n.type} is neither a node of this package nor a core node`);
+        assert.ok(PACKAGE_TYPES.includes(n.type) || n.type in CORE_NODE_FILES || PRELOADED_CORE_TYPES.has(n.type), `${example.name}: ${n.type} is neither a node of this package nor a core node`);
         assert.equal(n.z, undefined, `${example.name}: ${n.id} belongs to no tab (the import puts it on the current one)`);
         if (n.type === 'seqr-config') {
           assert.equal(n.endpoint, DEFAULT_ENDPOINT, `${example.name}: its configuration points at the local emulator`);
@@ -240,17 +283,26 @@ describe('examples/', function () {
 
   describe('deployed against the emulator', function () {
     let emu: EmulatorHandle;
+    const httpNodeServer = http.createServer((req, res) => {
+      if (httpNode) httpNode(req, res);
+      else res.writeHead(503).end();
+    });
 
     before(async function () {
       emu = await startEmulator({ port: 0 });
       await helper.startServer();
+      await new Promise<void>((resolve) => httpNodeServer.listen(0, '127.0.0.1', resolve));
+      httpNodeUrl = `http://127.0.0.1:${(httpNodeServer.address() as AddressInfo).port}`;
     });
     after(async function () {
+      httpNodeServer.closeAllConnections();
+      await new Promise((resolve) => httpNodeServer.close(resolve));
       await helper.stopServer();
       await emu.stop();
       rmSync(RECEIPT_DIR, { recursive: true, force: true });
     });
     afterEach(async function () {
+      httpNode = undefined;
       await helper.unload();
     });
 
@@ -259,8 +311,11 @@ describe('examples/', function () {
         const scenario = SCENARIOS[example.name];
         if (!scenario) this.skip();
         const types = new Set(example.nodes.map((n) => n.type));
-        const modules = [...Object.values(NODE_MODULES), ...[...types].filter((t) => t in CORE_NODE_FILES).map(coreModule)];
-        await helper.load(modules, [TAB]);
+        const core = new Set([...types].filter((t) => t in CORE_NODE_FILES).map(coreModule));
+        const modules = [...Object.values(NODE_MODULES), ...core, exposeHttpNode];
+        // The helper registers catch/status/complete only for types in the flow it loads: one of each used.
+        const preload = [...types].filter((t) => PRELOADED_CORE_TYPES.has(t)).map((type): FlowNode => ({ id: `preload-${type}`, type, z: TAB.id, x: 0, y: 0, wires: [] }));
+        await helper.load(modules, [TAB, ...preload]);
         // A deploy, not a load from flows.json: the runtime takes inline credentials only from a deploy,
         // which is how an imported example gets its config node's credentials.
         await helper.setFlows(deployable(example, emu.url), 'full');
