@@ -52,6 +52,7 @@ describe('seqr-emulator command', () => {
     await until(() => cli.output().includes('WSDL:'), 10000);
     cli.child.kill('SIGINT');
     assert.equal(await cli.exited, 0);
+    assert.match(cli.output(), /SIGINT: stopping the SEQR emulator/);
 
     const bad = spawnCli(['--port', 'eighty']);
     assert.equal(await bad.exited, 1);
