@@ -6,25 +6,16 @@
  * Rounds alternate (raw, client, raw, client, …) so that drift in machine load hits both; the result is the
  * median of the per-round figures.
  */
-const { fork } = require('node:child_process');
 const http = require('node:http');
-const path = require('node:path');
 const sax = require('sax');
 const { Client } = require('soap');
+const { forkEmulator } = require('./emulator-child');
 const { SeqrClient, buildInvoice, DEFAULT_CLIENT_ID, PUBLIC_TEST_TERMINAL } = require('../dist');
 const { loadWsdl } = require('../dist/seqr/client');
 const { SeqrTransport } = require('../dist/seqr/transport');
 const { contextXml, statusRequest, statusRequestHead } = require('../dist/seqr/status-fast-path');
 
 const BUDGET = 1.3;
-
-function startEmulator() {
-  const child = fork(path.join(__dirname, 'emulator-child.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
-    child.once('message', (message) => resolve({ child, url: message.url }));
-    child.once('exit', (code) => reject(new Error(`the emulator exited with ${code}`)));
-  });
-}
 
 /** One keep-alive POST of `xml`, its answer parsed into { element: text } with sax. */
 function rawCall(agent, target, xml) {
@@ -60,7 +51,7 @@ async function cpuPerCall(call, calls) {
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function run({ calls = 1000, rounds = 7, log = console.log } = {}) {
-  const { child, url } = await startEmulator();
+  const { child, url } = await forkEmulator();
   const client = new SeqrClient({ endpoint: url, principal: { type: 'TERMINALID', ...PUBLIC_TEST_TERMINAL } });
   const agent = new http.Agent({ keepAlive: true });
   const soapTransport = new SeqrTransport();

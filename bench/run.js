@@ -1,14 +1,40 @@
-// `npm run bench`: every benchmark in turn (build first: the benchmarks use dist/).
-const benchmarks = [['poll CPU (SeqrClient vs raw POST)', require('./poll-cpu')]];
+// `npm run bench`: every benchmark in turn (build first: the benchmarks use dist/), then one table of the
+// figures against their targets. BENCH_SECONDS shortens the status-node run (default 60 s) for a quick check.
+const { fork } = require('node:child_process');
+const pollCpu = require('./poll-cpu');
+const statusNode = require('./status-node');
+
+/** The status-node bench in a fresh process, so that its RSS and event loop are its own. */
+function runStatusNodeApart() {
+  const child = fork(require.resolve('./status-node'), ['--report'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code) => reject(new Error(`the status-node bench exited with ${code} before reporting`)));
+  });
+}
 
 (async () => {
-  let failed = false;
-  for (const [name, bench] of benchmarks) {
-    console.log(`\n== ${name}`);
-    const result = await bench.run();
-    if (result.ratio !== undefined && result.ratio > bench.BUDGET) failed = true;
-  }
-  process.exit(failed ? 1 : 0);
+  console.log('\n== poll CPU (SeqrClient vs raw POST)');
+  const cpu = await pollCpu.run();
+  console.log('\n== seqr-payment-status node watching 2,000 invoices at 1 Hz');
+  const node = await runStatusNodeApart();
+
+  const rows = [
+    ['client CPU per poll / raw POST', cpu.ratio.toFixed(2) + '×', '≤ ' + pollCpu.BUDGET + '×', cpu.ratio <= pollCpu.BUDGET],
+    ['poll lateness p50', node.latenessP50Ms.toFixed(1) + ' ms', '', undefined],
+    ['poll lateness p99', node.latenessP99Ms.toFixed(1) + ' ms', `≤ ${statusNode.TARGETS.latenessP99Ms} ms`, node.latenessP99Ms <= statusNode.TARGETS.latenessP99Ms],
+    ['event-loop delay p99', node.eventLoopP99Ms.toFixed(1) + ' ms', `≤ ${statusNode.TARGETS.eventLoopP99Ms} ms`, node.eventLoopP99Ms <= statusNode.TARGETS.eventLoopP99Ms],
+    ['peak RSS', node.rssMb.toFixed(0) + ' MB', `≤ ${statusNode.TARGETS.rssMb} MB`, node.rssMb <= statusNode.TARGETS.rssMb],
+    ['polls per second', node.pollsPerSecond.toFixed(0), String(node.invoices), undefined],
+    ['outputs 1/2 (paid/failed)', String(node.outcomes), '0', node.outcomes === 0],
+  ];
+  const mark = (ok) => (ok === undefined ? '' : ok ? 'pass' : 'FAIL');
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i].length), ['metric', 'measured', 'target'][i].length));
+  const line = (cells) => cells.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]) : cell)).join('  ').trimEnd();
+  console.log(`\n== Summary (${node.seconds} s status-node run; Node ${process.version})`);
+  console.log(line(['metric', 'measured', 'target', 'result']));
+  for (const row of rows) console.log(line([row[0], row[1], row[2], mark(row[3])]));
+  process.exit(rows.some((row) => row[3] === false) ? 1 : 0);
 })().catch((error) => {
   console.error(error);
   process.exit(1);

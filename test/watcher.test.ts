@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   PaymentWatcher,
+  POLL_START_CHANNEL,
+  type PollStartMessage,
   type PaymentFailed,
   type PaymentPaid,
   type PaymentRetrying,
@@ -204,6 +207,25 @@ describe('PaymentWatcher scheduling (scripted source)', () => {
     }
     // 100 watches over 10 buckets: a golden-ratio spread puts 9–11 in each.
     assert.ok(Math.max(...buckets) <= 14, `buckets ${buckets.join(',')}`);
+  });
+
+  it('publishes each timed poll start with its lateness on POLL_START_CHANNEL while someone subscribes', async () => {
+    const source = new ScriptedSource();
+    watcher = new PaymentWatcher(source, { intervalMs: 20 });
+    const seen: PollStartMessage[] = [];
+    const listener = (message: unknown) => seen.push(message as PollStartMessage);
+    subscribe(POLL_START_CHANNEL, listener);
+    try {
+      watcher.watch('observed');
+      await eventually(() => assert.ok(seen.length >= 3, `${seen.length} poll starts published`), 10000);
+    } finally {
+      unsubscribe(POLL_START_CHANNEL, listener);
+    }
+    assert.ok(seen.every((m) => m.invoiceReference === 'observed' && Number.isFinite(m.latenessMs) && m.latenessMs > -2));
+    assert.ok(source.statusCalls('observed').length >= seen.length, 'one publication per poll, as it starts');
+    const count = seen.length;
+    await sleep(60);
+    assert.equal(seen.length, count, 'nothing is published once the subscriber leaves');
   });
 
   it('a stopped watch whose call is in flight is revived, not doubled, when watched again', async () => {

@@ -16,6 +16,7 @@
  * - Scheduling uses the monotonic clock (a wall-clock jump must not stall polling); only `startedAt`,
  *   which survives restarts, is wall-clock time.
  */
+import { channel } from 'node:diagnostics_channel';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { resultCodeInfo } from '../seqr/codes';
@@ -144,6 +145,21 @@ export interface WatchSnapshot {
   version: number;
   failures: number;
   cancelling: boolean;
+}
+
+/**
+ * Every watcher publishes `{ invoiceReference, latenessMs }` here as each timed poll starts, while someone
+ * subscribes (`diagnostics_channel.subscribe(POLL_START_CHANNEL, …)`). It lets a benchmark or a profiler
+ * measure the watcher inside a node it cannot reach; with no subscriber it costs one boolean check per poll.
+ */
+export const POLL_START_CHANNEL = 'seqr-flows:payment-watcher:poll-start';
+const pollStartChannel = channel(POLL_START_CHANNEL);
+
+/** What POLL_START_CHANNEL carries. */
+export interface PollStartMessage {
+  invoiceReference: string;
+  /** How late the poll starts against its planned time (ms). */
+  latenessMs: number;
 }
 
 const DEFAULT_INTERVAL_MS = 1000;
@@ -386,7 +402,13 @@ export class PaymentWatcher extends EventEmitter<PaymentWatcherEvents> {
   private tick(watch: Watch): void {
     watch.timer = undefined;
     if (!watch.active || watch.busy) return;
-    this.onPollStart?.(performance.now() - watch.plannedAt);
+    if (this.onPollStart !== undefined || pollStartChannel.hasSubscribers) {
+      const latenessMs = performance.now() - watch.plannedAt;
+      this.onPollStart?.(latenessMs);
+      if (pollStartChannel.hasSubscribers) {
+        pollStartChannel.publish({ invoiceReference: watch.invoiceReference, latenessMs } satisfies PollStartMessage);
+      }
+    }
     this.poll(watch);
   }
 
