@@ -7,7 +7,7 @@ const { fork } = require('node:child_process');
 
 /** Forks the emulator; resolves with { child, url, baseUrl } once it listens. */
 function forkEmulator() {
-  const child = fork(__filename, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(require('node:path').join(__dirname, 'emulator-child.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('message', (message) => resolve({ child, url: message.url, baseUrl: message.baseUrl }));
     child.once('exit', (code) => reject(new Error(`the emulator exited with ${code}`)));
