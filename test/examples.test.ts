@@ -190,10 +190,11 @@ const SCENARIOS: Record<string, (run: DeployedExample) => Promise<void>> = {
     const msg = await printed;
     const receipt = readFileSync(RECEIPT_FILE, 'utf8');
     assert.equal(receipt, `${String(msg.receiptText)}\n`);
-    assert.match(receipt, /^SEQR RECEIPT\n/);
-    assert.match(receipt, /Amount: +89\.50 SEK\n/);
-    assert.match(receipt, new RegExp(`Invoice: +${reference}\n`));
-    assert.match(receipt, /Payment: +\d+\n/);
+    const lines = receipt.trimEnd().split('\n');
+    assert.ok(lines.every((line) => line.length <= 32), 'laid out for a 58 mm printer (32 columns)');
+    assert.ok(lines.some((line) => /TOTAL/.test(line) && /89\.50/.test(line)), receipt);
+    assert.ok(lines.some((line) => line.includes(reference)), 'the invoice reference is printed');
+    assert.ok(lines.some((line) => line.includes(String((msg.seqr as { ersReference?: string }).ersReference))), `SEQR's payment reference is printed:\n${receipt}`);
   },
   async '13 Webshop checkout'(run) {
     const shop = `${httpNodeUrl}/seqr-shop`;
