@@ -57,7 +57,7 @@ async function startNodeRed(flows, credentials) {
 /** BENCH_VERBOSE=1: where the memory goes. */
 function memory() {
   // Under --expose-gc: the live size, without the garbage a lazy collector has not yet swept.
-  if (typeof global.gc === 'function') global.gc();
+  if (typeof globalThis.gc === 'function') globalThis.gc();
   const usage = process.memoryUsage();
   return ['rss', 'heapTotal', 'heapUsed', 'external'].map((key) => `${key} ${(usage[key] / 2 ** 20).toFixed(0)} MB`).join(', ');
 }
