@@ -128,6 +128,20 @@ const SCENARIOS: Record<string, (run: DeployedExample) => Promise<void>> = {
     run.press('Cancel the last invoice');
     assert.deepEqual((await again).payload, { invoiceReference: reference, status: 'CANCELED', alreadyCanceled: true });
   },
+  async '04 Reservation captured later'(run) {
+    const issued = run.debug('updates', (msg) => assert.equal(msg.payload.status, 'ISSUED'));
+    run.press('Reserve 120.00 SEK');
+    const reference = String((await issued).payload.invoiceReference);
+    const reserved = run.debug('updates', (msg) => assert.equal(msg.payload.status, 'RESERVED'));
+    const committed = run.debug('committed');
+    const paid = run.debug('paid');
+    await run.emu.payer.pay(reference);
+    await reserved;
+    assert.deepEqual((await committed).payload, { operation: 'commitReservation', invoiceReference: reference, amount: '95.50', currency: 'SEK' });
+    const msg = await paid;
+    assert.equal(msg.payload.status, 'PAID');
+    assert.equal(msg.payload.invoiceReference, reference);
+  },
   async '10 Cancel and timeout'(run) {
     // Unpaid past the deadline: TIMEOUT, kept open, watched again, and paid on the second watch.
     let issued = run.debug('updates', (msg) => assert.equal(msg.payload.status, 'ISSUED'));

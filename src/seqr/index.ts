@@ -31,6 +31,7 @@ export {
   type ReceiptTextOptions,
   type ReceiptWidth,
 } from './receipt-text';
+export { parseReportXml, type ReportData } from './report-data';
 export { RESULT_CODES, resultCode, resultCodeInfo, type ResultCodeInfo } from './codes';
 export * from './types';
 export { WSDL_PATH, SERVICE_NAME, PORT_NAME } from './wsdl';

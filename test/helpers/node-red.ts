@@ -101,6 +101,7 @@ export const NODE_MODULES = {
   paymentStatus: nodeModule('seqr-payment-status.js'),
   refund: nodeModule('seqr-refund.js'),
   cancelInvoice: nodeModule('seqr-cancel-invoice.js'),
+  api: nodeModule('seqr-api.js'),
 };
 
 /** The tab every test flow lives on (Catch, Status and Complete nodes need one). */
