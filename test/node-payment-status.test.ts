@@ -450,7 +450,7 @@ describe('seqr-payment-status node', function () {
     assert.deepEqual(paid.seqr?.lostProperties, []);
     assert.equal(paid.payload.amount, '25.00');
     assert.deepEqual(m.out.update, [], 'no status repeated after the resume');
-    await eventually(() => assert.equal(m.out.completed.length, 2), 1000);
+    await eventually(() => assert.equal(m.out.completed.length, 2), 5000);
     assert.match(everythingLogged(), /Resumed watching 2 invoice\(s\)/);
   });
 
