@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', 'demo/userdir/', '.node-red/'] },
+  { ignores: ['dist/', 'coverage/', 'test-output/', 'node_modules/', 'demo/userdir/', '.node-red/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
