@@ -16,6 +16,8 @@ export interface NodeRedOptions {
   flows: object[];
   /** Credentials by node id, written unencrypted (credentialSecret: false). */
   credentials?: Record<string, Record<string, string>>;
+  /** More settings (JSON values), e.g. `adminAuth`; they override the defaults below. */
+  settings?: Record<string, unknown>;
 }
 
 export class NodeRedProcess {
@@ -43,6 +45,7 @@ export class NodeRedProcess {
         default: { module: 'memory' },
         file: { module: 'localfilesystem', config: { cache: false } },
       },
+      ...options.settings,
     };
     writeFileSync(path.join(this.userDir, 'settings.js'), `module.exports = ${JSON.stringify(settings, null, 2)};\n`);
     writeFileSync(path.join(this.userDir, 'flows.json'), JSON.stringify(options.flows, null, 2));
