@@ -13,6 +13,7 @@ import {
   type PaymentUpdate,
   type PaymentWatcherEvents,
   type WatchedPaymentStatus,
+  WatchRegistry,
 } from '../src/watcher';
 import { eventually, invoice, startRig, type Rig } from './helpers/seqr';
 
@@ -551,5 +552,133 @@ describe('PaymentWatcher cancelling while the payer is paying (emulator with a s
     } finally {
       watcher.stopAll();
     }
+  });
+});
+
+describe('PaymentWatcher.pollNow and the watch registry', () => {
+  let watcher: PaymentWatcher | undefined;
+  afterEach(() => {
+    watcher?.stopAll();
+    watcher?.removeAllListeners();
+    watcher = undefined;
+  });
+
+  it('polls at once between slots and leaves the fixed-rate plan where it was', async () => {
+    const source = new ScriptedSource();
+    watcher = new PaymentWatcher(source, { intervalMs: 400, onPollStart: source.onPollStart });
+    watcher.watch('now');
+    await eventually(() => assert.ok(source.statusCalls('now').some((c) => c.endedAt !== undefined), 'first poll answered'), 10000);
+    assert.equal(watcher.pollNow('now'), true);
+    const calls = source.statusCalls('now');
+    assert.equal(calls.length, 2, 'the extra poll starts within pollNow (no call was in flight)');
+    assert.equal(calls[1].plannedAt, undefined, 'not a timed poll');
+    await eventually(() => assert.ok(source.statusCalls('now').length >= 3, 'the next timed poll came'), 10000);
+    const timed = source.statusCalls('now').filter((c) => c.plannedAt !== undefined);
+    const step = (timed[1].plannedAt as number) - (timed[0].plannedAt as number);
+    assert.ok(Math.abs(step - 400) < 0.5, `the next timed poll was planned ${step.toFixed(1)} ms after the first, not moved`);
+    assert.equal(source.maxInFlight, 1);
+    assert.equal(watcher.pollNow('not-watched'), false);
+  });
+
+  it('with a call in flight, follows it right after its answer: never two calls at once', async () => {
+    const source = new ScriptedSource();
+    source.onStatus('busy', { delayMs: 150, status: 'ISSUED' }, { delayMs: 5, status: 'PAID', version: 2, ersReference: 'E-busy' });
+    watcher = new PaymentWatcher(source, { intervalMs: 5000, onPollStart: source.onPollStart });
+    const done = outcome(watcher, 'busy');
+    watcher.watch('busy');
+    watcher.pollNow('busy');
+    assert.equal(source.statusCalls('busy').length, 1, 'the first (slow) poll is in flight');
+    watcher.pollNow('busy');
+    watcher.pollNow('busy');
+    assert.equal(source.statusCalls('busy').length, 1, 'nothing starts while a call is in flight');
+    const result = await done;
+    assert.equal(result.event, 'paid', 'PAID from the poll after the slow one, long before the 5 s slot');
+    const [first, second] = source.statusCalls('busy');
+    assert.ok(second.at >= (first.endedAt as number), 'the extra poll started after the answer');
+    assert.ok(second.at - (first.endedAt as number) < 1000, `and soon after it (${(second.at - (first.endedAt as number)).toFixed(1)} ms)`);
+    assert.equal(source.maxInFlight, 1);
+  });
+
+  it('keeps pollNow polls of one invoice at least pollNowGapMs apart, however many requests come', async () => {
+    const source = new ScriptedSource();
+    watcher = new PaymentWatcher(source, { intervalMs: 10_000, pollNowGapMs: 100 });
+    watcher.watch('flood');
+    const started = performance.now();
+    const flood = setInterval(() => watcher?.pollNow('flood'), 2);
+    await sleep(450);
+    clearInterval(flood);
+    const extra = source.statusCalls('flood').filter((c) => c.at >= started);
+    assert.ok(extra.length >= 2 && extra.length <= 6, `${extra.length} polls in 450 ms of requests every 2 ms`);
+    for (let n = 1; n < extra.length; n++) {
+      const gap = extra[n].at - extra[n - 1].at;
+      assert.ok(gap >= 99, `polls ${n - 1} and ${n} started ${gap.toFixed(1)} ms apart`);
+    }
+    assert.equal(source.maxInFlight, 1);
+    assert.throws(() => new PaymentWatcher(source, { pollNowGapMs: -1 }), /pollNowGapMs must be a positive/);
+  });
+
+  it('registers each watch while it lasts: references to watchers, notification keys to references', async () => {
+    const registry = new WatchRegistry();
+    const source = new ScriptedSource();
+    source.onStatus('reg', { status: 'ISSUED' }, { status: 'PAID', version: 2, ersReference: 'E-reg' });
+    watcher = new PaymentWatcher(source, { intervalMs: 10_000, registry });
+    const other = new PaymentWatcher(source, { intervalMs: 10_000, registry });
+    try {
+      watcher.watch('reg', { notificationKey: 'k-reg' });
+      other.watch('other', { notificationKey: 'k-reg' });
+      assert.equal(registry.referenceOf('k-reg'), 'reg', 'a key stays with the invoice that first held it');
+      assert.equal(registry.isWatched('reg'), true);
+      assert.equal(registry.pollNow('nobody'), 0);
+      assert.equal(registry.pollNow('reg'), 1);
+      await eventually(() => assert.ok(source.statusCalls('reg').some((c) => c.endedAt !== undefined), 'first poll answered'), 10000);
+      const paid = outcome(watcher, 'reg');
+      assert.equal(registry.pollNow(registry.referenceOf('k-reg') ?? ''), 1);
+      assert.equal((await paid).event, 'paid');
+      assert.equal(registry.isWatched('reg'), false);
+      assert.equal(registry.referenceOf('k-reg'), undefined, 'the key goes with the watch');
+      other.stop('other');
+      assert.equal(registry.isWatched('other'), false);
+    } finally {
+      other.stopAll();
+    }
+  });
+});
+
+describe('PaymentWatcher.pollNow against the emulator', () => {
+  let rig: Rig;
+  let watcher: PaymentWatcher;
+  before(async () => {
+    rig = await startRig();
+  });
+  after(() => rig.stop());
+  beforeEach(() => {
+    watcher = new PaymentWatcher(rig.terminal, { intervalMs: 10_000, giveUpAfterMs: 60_000 });
+  });
+  afterEach(() => {
+    watcher.stopAll();
+    watcher.removeAllListeners();
+  });
+
+  it('reports PAID right after pollNow, long before the next 10 s slot; on an unpaid invoice it reports nothing', async () => {
+    const paidRef = (await rig.terminal.sendInvoice(invoice('12.00'))).invoiceReference;
+    const unpaidRef = (await rig.terminal.sendInvoice(invoice('13.00'))).invoiceReference;
+    const events: string[] = [];
+    for (const name of ['paid', 'failed', 'update'] as const) {
+      watcher.on(name, (e: { invoiceReference: string; status: string }) => events.push(`${e.invoiceReference} ${e.status}`));
+    }
+    const paid = once(watcher, 'paid', paidRef);
+    watcher.watch(paidRef);
+    watcher.watch(unpaidRef);
+    // The first timed polls come within one 10 s interval: pollNow does not wait for them.
+    await rig.emu.payer.pay(paidRef);
+    const started = performance.now();
+    watcher.pollNow(paidRef);
+    watcher.pollNow(unpaidRef);
+    await paid;
+    const tookMs = performance.now() - started;
+    assert.ok(tookMs < 3000, `PAID ${tookMs.toFixed(0)} ms after pollNow`);
+    await sleep(300);
+    assert.ok(!events.includes(`${unpaidRef} PAID`), 'pollNow on an unpaid invoice reports no PAID');
+    assert.ok(watcher.isWatching(unpaidRef), 'and the watch goes on');
   });
 });

@@ -1,1 +1,2 @@
 export * from './payment-watcher';
+export * from './watch-registry';

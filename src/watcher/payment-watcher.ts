@@ -15,11 +15,16 @@
  *   phases) so that watches started or resumed together do not poll in the same millisecond forever.
  * - Scheduling uses the monotonic clock (a wall-clock jump must not stall polling); only `startedAt`,
  *   which survives restarts, is wall-clock time.
+ * - `pollNow` (SEQR's notificationUrl callback said "something happened") adds one poll between slots: at once
+ *   when no call is in flight, else right after the one in flight (whose answer may predate the payment). It
+ *   never moves the fixed-rate grid, and extra polls of one invoice start at least `pollNowGapMs` apart, so
+ *   a flood of (possibly forged) callbacks costs at most one call per gap. The poll's answer alone decides.
  */
 import { channel } from 'node:diagnostics_channel';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { resultCodeInfo } from '../seqr/codes';
+import type { WatchRegistry } from './watch-registry';
 import { FINAL_STATUSES } from '../seqr/types';
 import type { CustomerToken, InvoiceStatus, PaymentReceipt } from '../seqr/types';
 
@@ -59,6 +64,10 @@ export interface PaymentWatcherOptions {
   cancelGraceMs?: number;
   /** Called as each timed poll starts, with how late it is against its plan (for benchmarks). */
   onPollStart?: (latenessMs: number) => void;
+  /** Where each watch is registered while it lasts, so that a notification can reach it (`watchRegistry`). */
+  registry?: WatchRegistry;
+  /** Least time between the starts of two `pollNow` polls of one invoice (default 100 ms). */
+  pollNowGapMs?: number;
 }
 
 export interface WatchOptions {
@@ -70,6 +79,8 @@ export interface WatchOptions {
   /** Last status and version seen before a restart: no 'update' repeats them, the version is echoed. */
   status?: InvoiceStatus;
   version?: number;
+  /** The opaque key in the invoice's notificationUrl: the registry maps it to this invoice while watched. */
+  notificationKey?: string;
 }
 
 interface WatchEventBase {
@@ -165,6 +176,7 @@ export interface PollStartMessage {
 const DEFAULT_INTERVAL_MS = 1000;
 const DEFAULT_GIVE_UP_AFTER_MS = 120_000;
 const DEFAULT_CANCEL_GRACE_MS = 30_000;
+const DEFAULT_POLL_NOW_GAP_MS = 100;
 /** SEQR codes that mean "cannot cancel: the payer has paid or is paying" (§3.4). */
 const CANCEL_REFUSED_CODES: ReadonlySet<number> = new Set([48, 50, 51]);
 const INVOICE_ALREADY_CANCELED = 95;
@@ -230,6 +242,15 @@ class Watch {
   /** A SEQR call is in flight (never more than one). */
   busy = false;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** The armed timer starts a `pollNow` poll, not the planned one. */
+  timerForExtra = false;
+  /** `pollNow` asked for a poll that has not started yet. */
+  pollRequested = false;
+  /** The poll in flight is a `pollNow` poll (it leaves the grid alone). */
+  extraInFlight = false;
+  /** Monotonic start of the last `pollNow` poll. */
+  lastExtraAt = -Infinity;
+  notificationKey: string | undefined;
   cancelCause: CancelCause | undefined;
   /** SEQR accepted the cancel (or said it already was): the next read only decides PAID or not. */
   cancelAccepted = false;
@@ -259,7 +280,9 @@ export class PaymentWatcher extends EventEmitter<PaymentWatcherEvents> {
   readonly giveUpAfterMs: number;
   readonly onDeadline: DeadlinePolicy;
   readonly cancelGraceMs: number;
+  readonly pollNowGapMs: number;
   private readonly source: PaymentStatusSource;
+  private readonly registry: WatchRegistry | undefined;
   private readonly onPollStart: ((latenessMs: number) => void) | undefined;
   private readonly watches = new Map<string, Watch>();
   /** Stopped watches whose last call is still in flight: watching the reference again revives them. */
@@ -276,6 +299,8 @@ export class PaymentWatcher extends EventEmitter<PaymentWatcherEvents> {
     this.onDeadline = checkPolicy(options.onDeadline ?? 'cancel');
     this.cancelGraceMs = checkPositive('cancelGraceMs', options.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS);
     this.onPollStart = options.onPollStart;
+    this.registry = options.registry;
+    this.pollNowGapMs = checkPositive('pollNowGapMs', options.pollNowGapMs ?? DEFAULT_POLL_NOW_GAP_MS);
   }
 
   /** How many invoices are being watched. */
@@ -333,9 +358,12 @@ export class PaymentWatcher extends EventEmitter<PaymentWatcherEvents> {
     watch.cancelCause = undefined;
     watch.cancelAccepted = false;
     watch.cancelAttempted = false;
+    watch.pollRequested = false;
     if (options.status !== undefined) watch.status = options.status;
     if (options.version !== undefined) watch.version = options.version;
+    watch.notificationKey = options.notificationKey || undefined;
     this.watches.set(invoiceReference, watch);
+    this.registry?.add(this, invoiceReference, watch.notificationKey);
     watch.plannedAt = this.spreadFirstPoll(now, intervalMs);
     if (!watch.busy) this.arm(watch, now);
     return true;
@@ -353,6 +381,24 @@ export class PaymentWatcher extends EventEmitter<PaymentWatcherEvents> {
     if (!watch.busy) {
       this.disarm(watch);
       this.runCancel(watch);
+    }
+    return true;
+  }
+
+  /**
+   * Polls the invoice now, between its planned slots: SEQR's notification says it may have changed. With a
+   * call in flight the poll follows right after it; within `pollNowGapMs` of the last such poll it waits for
+   * the gap (or the next planned slot, if sooner). Returns false when the reference is not being watched.
+   */
+  pollNow(invoiceReference: string): boolean {
+    const watch = this.watches.get(invoiceReference);
+    if (!watch) return false;
+    watch.pollRequested = true;
+    if (!watch.busy && !watch.timerForExtra) {
+      const now = performance.now();
+      this.disarm(watch);
+      if (now >= watch.lastExtraAt + this.pollNowGapMs) this.pollExtra(watch, now);
+      else this.arm(watch, now);
     }
     return true;
   }
@@ -381,27 +427,55 @@ export class PaymentWatcher extends EventEmitter<PaymentWatcherEvents> {
     return base + Math.max(0, Math.ceil((now - base) / intervalMs)) * intervalMs;
   }
 
+  /** Arms the timer for the planned slot, or for a requested `pollNow` poll when that comes first. */
   private arm(watch: Watch, now: number): void {
-    watch.timer = setTimeout(watch.onTimer, Math.max(0, watch.plannedAt - now));
+    let at = watch.plannedAt;
+    watch.timerForExtra = false;
+    if (watch.pollRequested) {
+      const extraAt = Math.max(now, watch.lastExtraAt + this.pollNowGapMs);
+      if (extraAt < at) {
+        at = extraAt;
+        watch.timerForExtra = true;
+      }
+    }
+    watch.timer = setTimeout(watch.onTimer, Math.max(0, at - now));
   }
 
   private disarm(watch: Watch): void {
+    watch.timerForExtra = false;
     if (watch.timer !== undefined) {
       clearTimeout(watch.timer);
       watch.timer = undefined;
     }
   }
 
-  /** Plans the next slot one interval after the last plan, or right away when a call overran it. */
+  /**
+   * Plans the next slot one interval after the last plan, or right away when a call overran it. After a
+   * `pollNow` poll the plan stays; a slot that passed while it ran is skipped, as that read covered it.
+   */
   private scheduleNext(watch: Watch): void {
     const now = performance.now();
-    watch.plannedAt = Math.max(watch.plannedAt + watch.intervalMs, now);
+    if (watch.extraInFlight) {
+      watch.extraInFlight = false;
+      if (watch.plannedAt <= now) {
+        watch.plannedAt += (Math.floor((now - watch.plannedAt) / watch.intervalMs) + 1) * watch.intervalMs;
+      }
+    } else {
+      watch.plannedAt = Math.max(watch.plannedAt + watch.intervalMs, now);
+    }
     this.arm(watch, now);
   }
 
   private tick(watch: Watch): void {
     watch.timer = undefined;
     if (!watch.active || watch.busy) return;
+    if (watch.timerForExtra) {
+      // A timer may fire a little early against performance.now() (libuv's cached loop time): re-arm then.
+      const now = performance.now();
+      if (now < watch.lastExtraAt + this.pollNowGapMs) this.arm(watch, now);
+      else this.pollExtra(watch, now);
+      return;
+    }
     if (this.onPollStart !== undefined || pollStartChannel.hasSubscribers) {
       const latenessMs = performance.now() - watch.plannedAt;
       this.onPollStart?.(latenessMs);
@@ -414,8 +488,17 @@ export class PaymentWatcher extends EventEmitter<PaymentWatcherEvents> {
 
   // ---- calls ----
 
+  /** A `pollNow` poll: off the grid, counted for the gap. */
+  private pollExtra(watch: Watch, now: number): void {
+    watch.lastExtraAt = now;
+    watch.extraInFlight = true;
+    this.poll(watch);
+  }
+
   private poll(watch: Watch): void {
     watch.busy = true;
+    // Any poll that starts now answers every pollNow made before it.
+    watch.pollRequested = false;
     let pending: Promise<WatchedPaymentStatus>;
     try {
       pending = this.source.getPaymentStatus(watch.invoiceReference, watch.version);
@@ -427,6 +510,7 @@ export class PaymentWatcher extends EventEmitter<PaymentWatcherEvents> {
 
   private runCancel(watch: Watch): void {
     watch.busy = true;
+    watch.extraInFlight = false;
     watch.cancelAttempted = true;
     let pending: Promise<unknown>;
     try {
@@ -653,6 +737,7 @@ export class PaymentWatcher extends EventEmitter<PaymentWatcherEvents> {
     watch.active = false;
     this.disarm(watch);
     this.watches.delete(watch.invoiceReference);
+    this.registry?.remove(this, watch.invoiceReference);
   }
 
   /** Ends a watch without an outcome (stop). A call in flight keeps it in `draining` until it settles. */
