@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { startEmulator, type EmulatorHandle } from '../src/emulator';
 import { DEFAULT_ENDPOINT } from '../src/nodes/config-types';
+import { SeqrClient, buildInvoice } from '../src/seqr';
+import { PUBLIC_TEST_RESELLER, PUBLIC_TEST_TERMINAL } from '../src/seqr/types';
 import { helper, NODE_MODULES, TAB, nextMessage, type FlowNode, type TestNode } from './helpers/node-red';
 
 /*
@@ -54,6 +56,17 @@ const EXAMPLES: Example[] = readdirSync(EXAMPLES_DIR)
   .map((file) => ({ name: path.basename(file, '.json'), nodes: JSON.parse(readFileSync(path.join(EXAMPLES_DIR, file), 'utf8')) as FlowNode[] }));
 
 type Msg = Record<string, unknown> & { payload: Record<string, unknown> };
+
+/** A value made in a function node (another realm's Object prototype) as plain data for deepEqual. */
+function plain(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value));
+}
+
+/** The credentials an example's configuration may carry: SEQR's published test terminal and test shop (spec §7.1). */
+const PUBLIC_CREDENTIALS: Record<string, Record<string, string>> = {
+  TERMINALID: { principalId: PUBLIC_TEST_TERMINAL.id, password: PUBLIC_TEST_TERMINAL.password },
+  RESELLERUSER: { principalId: PUBLIC_TEST_RESELLER.id, password: PUBLIC_TEST_RESELLER.password },
+};
 
 /** An example deployed against the emulator: its nodes found by name, as a user finds them on the canvas. */
 class DeployedExample {
@@ -138,6 +151,83 @@ const SCENARIOS: Record<string, (run: DeployedExample) => Promise<void>> = {
     await run.emu.payer.pay(reference);
     await reserved;
     assert.deepEqual((await committed).payload, { operation: 'commitReservation', invoiceReference: reference, amount: '95.50', currency: 'SEK' });
+    const msg = await paid;
+    assert.equal(msg.payload.status, 'PAID');
+    assert.equal(msg.payload.invoiceReference, reference);
+  },
+  async '05 Terminal registration and SEQR ID'(run) {
+    const registered = run.debug('registered');
+    run.press('Register till 1 with sticker DEMO1001');
+    const msg = await registered;
+    const terminalId = String(msg.payload.terminalId);
+    assert.match(terminalId, /^[0-9a-f]{32}$/);
+    assert.deepEqual(msg.payload, { operation: 'registerTerminal', terminalId, externalTerminalId: 'Store 1/Till 1', name: 'Example shop, till 1', seqrId: 'DEMO1001' });
+
+    // The new till works with the node's password, and its sticker finds its open invoice.
+    const password = String((run.node('seqr-api', 'register till').credentials as { terminalPassword?: string }).terminalPassword);
+    const till = new SeqrClient({ endpoint: run.emu.url, principal: { type: 'TERMINALID', id: terminalId, password } });
+    try {
+      const { invoiceReference } = await till.sendInvoice(buildInvoice('25.00', { currency: 'SEK', title: 'Till 1' }));
+      assert.equal((await run.emu.payer.scan('HTTP://SEQR.SE/QDEMO1001')).invoiceReference, invoiceReference);
+    } finally {
+      till.close();
+    }
+
+    // Pressed again: another till is registered, but the sticker is taken (53), caught.
+    const refused = run.debug('refused');
+    run.press('Register till 1 with sticker DEMO1001');
+    const error = (await refused).error as { code?: number; message?: string };
+    assert.equal(error.code, 53);
+    assert.match(String(error.message), /registered terminal [0-9a-f]{32}/);
+    assert.ok(!String(error.message).includes(terminalId), 'a second terminal');
+  },
+  async '06 Day close'(run) {
+    // What came before this example on the shared emulator goes into a first close.
+    let report = run.debug('day report');
+    run.press('Close the day');
+    await report;
+
+    const payments: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const issued = run.debug('updates', (msg) => assert.equal(msg.payload.status, 'ISSUED'));
+      const paid = run.debug('paid');
+      run.press('Charge 100.00 SEK');
+      await run.emu.payer.pay(String((await issued).payload.invoiceReference));
+      payments.push(String((await paid).payload.ersReference));
+    }
+    const refunded = run.debug('refunded');
+    run.press('Refund 30.00 of the last payment');
+    const refund = (await refunded).payload;
+    assert.equal(refund.refundedReference, payments[1], 'the last payment');
+    assert.equal(refund.amount, '30.00');
+
+    report = run.debug('day report');
+    run.press('Close the day');
+    const day = plain((await report).payload) as Record<string, unknown> & { rows: Array<Record<string, string>> };
+    assert.match(String(day.transactionPeriodId), /^\d+$/);
+    assert.deepEqual(day.payments, { count: 2, total: '200.00' });
+    assert.deepEqual(day.refunds, { count: 1, total: '-30.00' });
+    assert.equal(day.net, '170.00');
+    assert.deepEqual(day.rows.map((row) => [row.ErsReference, row.SalesAmount]), [
+      [payments[0], '100.00000'],
+      [payments[1], '100.00000'],
+      [String(refund.ersReference), '-30.00000'],
+    ]);
+  },
+  async '07 Loyalty card at the till'(run) {
+    const issued = run.debug('updates', (msg) => assert.equal(msg.payload.status, 'ISSUED'));
+    run.press('Charge 200.00 SEK');
+    const reference = String((await issued).payload.invoiceReference);
+    const pending = run.debug('updates', (msg) => assert.equal(msg.payload.status, 'PENDING_ISSUER_ACKNOWLEDGE'));
+    const acknowledged = run.debug('acknowledged');
+    const card = { id: 'CLUB_CARD', value: '4711', description: 'Club card' };
+    await run.emu.payer.scan(reference, { loyaltyToken: card });
+    assert.deepEqual((await pending).payload.tokens, [{ ...card, status: 0 }], 'the card on the update output');
+    assert.deepEqual(plain((await acknowledged).payload), { operation: 'updateInvoice', invoiceReference: reference, amount: '180.00', currency: 'SEK', tokens: [{ ...card, status: 1 }] });
+
+    const paid = run.debug('paid');
+    const view = await run.emu.payer.pay(reference);
+    assert.equal(view.amount, '180.00', 'the payer pays the member price');
     const msg = await paid;
     assert.equal(msg.payload.status, 'PAID');
     assert.equal(msg.payload.invoiceReference, reference);
@@ -241,10 +331,11 @@ const RECEIPT_FILE = path.join(RECEIPT_DIR, 'receipts.txt');
 
 /**
  * What the test changes in an example besides the endpoint, by example and node name: wall time (a 30 s
- * deadline shortened to 2 s) and a file outside the test's own directory.
+ * deadline shortened to 2 s, 3 s between report calls to 0.2 s) and a file outside the test's own directory.
  */
 function testSettings(example: string): Record<string, Record<string, unknown>> {
   const settings: Record<string, Record<string, Record<string, unknown>>> = {
+    '06 Day close': { 'report of the period': { reportRetryInterval: 0.2 } },
     '10 Cancel and timeout': { 'payment status (keep)': { giveUpAfter: 2 } },
     '12 Receipt printer': { 'receipt printer (file)': { filename: RECEIPT_FILE } },
     '13 Webshop checkout': { 'send invoice (QR image)': { notificationUrl: `${httpNodeUrl}/seqr-shop/notify` } },
@@ -287,8 +378,7 @@ describe('examples/', function () {
         assert.equal(n.z, undefined, `${example.name}: ${n.id} belongs to no tab (the import puts it on the current one)`);
         if (n.type === 'seqr-config') {
           assert.equal(n.endpoint, DEFAULT_ENDPOINT, `${example.name}: its configuration points at the local emulator`);
-          const creds = n.credentials as Record<string, string> | undefined;
-          assert.equal(creds?.principalId, 'public_test_shop_terminal', `${example.name}: only SEQR's public test terminal goes into an example`);
+          assert.deepEqual(n.credentials, PUBLIC_CREDENTIALS[String(n.principalType)], `${example.name}: only SEQR's public test terminal or shop goes into an example`);
         }
       }
       assert.ok(example.name in SCENARIOS, `${example.name} has a scenario in test/examples.test.ts`);
@@ -335,7 +425,7 @@ describe('examples/', function () {
         // which is how an imported example gets its config node's credentials.
         await helper.setFlows(deployable(example, emu.url), 'full');
         for (const config of example.nodes.filter((n) => n.type === 'seqr-config')) {
-          assert.equal(helper.getNode(config.id).credentials?.principalId, 'public_test_shop_terminal', 'the imported credentials are in place');
+          assert.deepEqual(helper.getNode(config.id).credentials, PUBLIC_CREDENTIALS[String(config.principalType)], 'the imported credentials are in place');
         }
         await scenario(new DeployedExample(example, emu));
       });

@@ -218,6 +218,27 @@ describe('seqr-api node', function () {
     }
   });
 
+  it('registerTerminal with payload.seqrId links the sticker as the new terminal; a taken sticker (53) names the terminal registered anyway', async function () {
+    await load({ operation: 'registerTerminal' }, { reseller: true, credentials: { terminalPassword: NEW_TERMINAL_PASSWORD } });
+    const out = await called({ payload: { externalTerminalId: 'till-11', name: 'Till 11', seqrId: 'TILL11STICKER' } });
+    const terminalId = String(out.payload.terminalId);
+    assert.deepEqual(out.payload, { operation: 'registerTerminal', terminalId, externalTerminalId: 'till-11', name: 'Till 11', seqrId: 'TILL11STICKER' });
+    const till = new SeqrClient({ endpoint: rig.emu.url, principal: { type: 'TERMINALID', id: terminalId, password: NEW_TERMINAL_PASSWORD } });
+    try {
+      const { invoiceReference } = await till.sendInvoice(buildInvoice('3.00', { currency: 'SEK', title: 'till 11' }));
+      assert.equal((await rig.emu.payer.scan('HTTP://SEQR.SE/QTILL11STICKER')).invoiceReference, invoiceReference, 'the sticker finds the till');
+    } finally {
+      till.close();
+    }
+
+    const taken = await refused({ payload: { externalTerminalId: 'till-12', name: 'Till 12', seqrId: 'TILL11STICKER' } });
+    assert.equal(taken.error?.code, 53);
+    assert.equal(taken.error?.cause?.operation, 'assignSeqrId');
+    assert.match(String(taken.error?.message), /registered terminal [0-9a-f]{32}, but linking SEQR ID TILL11STICKER/);
+    assert.ok(!asText(taken).includes(NEW_TERMINAL_PASSWORD));
+    assert.ok(!everythingLogged().includes(NEW_TERMINAL_PASSWORD));
+  });
+
   it('refuses registerTerminal without a password credential, and a terminal configuration is refused by SEQR', async function () {
     await load({ operation: 'registerTerminal' }, { reseller: true });
     const noPassword = await refused({ payload: { externalTerminalId: 'till-10', name: 'Till 10' } });

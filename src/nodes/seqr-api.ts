@@ -28,7 +28,7 @@ import {
   type SeqrClient,
   type ReportData,
 } from '../seqr';
-import { STATUS, catchableError, invoiceReferenceOf, isRecord, isValidReference, serveMessages, usableConfig } from './adapter-helpers';
+import { STATUS, catchableError, invoiceReferenceOf, isRecord, isValidReference, originalError, serveMessages, usableConfig } from './adapter-helpers';
 
 /** The merchant operations that have a node of their own; seqr-api offers the others. */
 type DedicatedOperation = 'sendInvoice' | 'getPaymentStatus' | 'cancelInvoice' | 'refundPayment';
@@ -199,8 +199,19 @@ export = function register(RED: NodeAPI): void {
         if (password === '') {
           throw catchableError(new InvoiceInputError('terminalPassword', RED._('seqr-api.errors.no-terminal-password')));
         }
+        const seqrId = payload.seqrId === undefined ? undefined : requiredText(payload, 'seqrId');
         const { terminalId } = await api.registerTerminal(externalTerminalId, password, name);
-        return { terminalId, externalTerminalId, name };
+        if (seqrId === undefined) return { terminalId, externalTerminalId, name };
+        // SEQR's step 2 (§7.2): the sticker is linked by the new terminal itself; this node knows its password.
+        const terminal = api.withPrincipal({ type: 'TERMINALID', id: terminalId, password });
+        try {
+          await terminal.assignSeqrId(seqrId);
+        } catch (err) {
+          throw catchableError(err, RED._('seqr-api.errors.registered-not-assigned', { terminalId, seqrId, error: (originalError(err) as Error).message }));
+        } finally {
+          terminal.close();
+        }
+        return { terminalId, externalTerminalId, name, seqrId };
       },
       async unregisterTerminal(_payload, _msg, api) {
         await api.unregisterTerminal();
