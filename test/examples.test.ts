@@ -38,6 +38,18 @@ const CORE_NODE_FILES: Record<string, string> = {
   'http in': 'network/21-httpin.js',
   'http response': 'network/21-httpin.js',
 };
+/**
+ * Dashboard 2.0's node types (ui-base, ui-form, ui-template, …): the till example's screen. Node-RED loads
+ * them in the demo and in a user's editor; here they stand replaced (see `deployable`): its widgets by helper
+ * nodes with the same ids and wires, so the test sends what a widget sends (a form's submit, a button's click)
+ * and reads what a widget receives (the till screen's state), and the dashboard's own config nodes are left
+ * out. The real widgets run in test/demo.test.ts (over the dashboard's socket.io, as its page talks) and in
+ * the browser suite.
+ */
+const DASHBOARD_PACKAGE = '@flowfuse/node-red-dashboard';
+const DASHBOARD_TYPES = new Set(
+  Object.keys((JSON.parse(readFileSync(require.resolve(`${DASHBOARD_PACKAGE}/package.json`), 'utf8')) as { 'node-red': { nodes: Record<string, string> } })['node-red'].nodes),
+);
 /** Core nodes the test helper loads by itself (loading them again would register them twice). */
 const PRELOADED_CORE_TYPES = new Set(['catch', 'status', 'complete']);
 function coreModule(type: string): NodeModule {
@@ -84,6 +96,13 @@ class DeployedExample {
   /** Presses an inject node's button (the editor's POST /inject/:id does exactly this). */
   press(name: string): void {
     this.node('inject', name).receive({});
+  }
+
+  /** A Dashboard 2.0 widget of the example (a helper node in the test), by name. */
+  widget(name: string): TestNode {
+    const found = this.example.nodes.filter((n) => DASHBOARD_TYPES.has(n.type) && n.name === name);
+    assert.equal(found.length, 1, `one dashboard widget named "${name}" in ${this.example.name}`);
+    return helper.getNode(found[0].id);
   }
 
   /** The next message the debug node `name` shows. */
@@ -300,6 +319,52 @@ const SCENARIOS: Record<string, (run: DeployedExample) => Promise<void>> = {
     assert.ok(lines.some((line) => line.includes(reference)), 'the invoice reference is printed');
     assert.ok(lines.some((line) => line.includes(String((msg.seqr as { ersReference?: string }).ersReference))), `SEQR's payment reference is printed:\n${receipt}`);
   },
+  async '20 Till dashboard'(run) {
+    const screen = run.widget('till screen');
+    type Screen = Msg & { payload: { status: string; reference?: string; qr?: string | null; deepLink?: string | null; receipt?: string; detail?: string; amount?: string } };
+    const showing = (status: string, check: (msg: Screen) => void = () => undefined) =>
+      nextMessage<Screen>(screen, (msg) => {
+        assert.equal(msg.payload.status, status);
+        check(msg);
+      }, 8000);
+    /** What the form sends on Charge (Dashboard 2.0's ui-form: the fields by key). */
+    const charge = async (amount: string): Promise<Screen> => {
+      const waiting = showing('Waiting for payment');
+      run.widget('Amount + Charge').send({ payload: { amount }, topic: 'topic', _event: 'submit' });
+      return waiting;
+    };
+
+    const first = await charge('149.90');
+    assert.equal(first.payload.amount, '149.90');
+    assert.match(String(first.payload.qr), /^data:image\/png;base64,/, 'the QR code as an image for <img class="seqr-qr">');
+    assert.equal(first.payload.deepLink, `SEQR://SEQR.SE/R${first.payload.reference}`);
+    // A cash register holds one open invoice: charging again cancels the first, which must not reach the screen.
+    const second = await charge('25.00');
+    const paid = showing('PAID');
+    await run.emu.payer.pay(String(second.payload.reference));
+    const receipt = await paid;
+    assert.equal(receipt.payload.reference, second.payload.reference, 'the screen shows the invoice charged last');
+    assert.match(String(receipt.payload.receipt), /TOTAL\s+25\.00 SEK/);
+    assert.equal(receipt.payload.qr, null, 'no QR code left to scan once paid');
+
+    // Cancel cancels the invoice on screen at SEQR.
+    const third = await charge('10.00');
+    const canceled = showing('Failed: CANCELED');
+    run.widget('Cancel').send({ payload: '', topic: 'topic' });
+    await canceled;
+    assert.ok(!(await run.emu.payer.invoices()).some((open) => open.invoiceReference === third.payload.reference), 'the payer no longer sees it');
+
+    // The customer declines: the failure by its status.
+    const fourth = await charge('10.00');
+    const failed = showing('Failed: FAILED');
+    await run.emu.payer.decline(String(fourth.payload.reference));
+    await failed;
+
+    // Not an amount: send invoice refuses it, the Catch node tells the screen why.
+    const refused = showing('Failed: ERROR', (msg) => assert.match(String(msg.payload.detail), /amount/i));
+    run.widget('Amount + Charge').send({ payload: { amount: 'lots' }, topic: 'topic', _event: 'submit' });
+    await refused;
+  },
   async '13 Webshop checkout'(run) {
     const shop = `${httpNodeUrl}/seqr-shop`;
     const bad = await fetch(`${shop}/checkout?amount=lots`);
@@ -356,17 +421,20 @@ const exposeHttpNode = (RED: Record<string, unknown>): void => {
 /** The example as the editor would deploy it into a tab, with every seqr-config moved to `endpoint`. */
 function deployable(example: Example, endpoint: string): FlowNode[] {
   const settings = testSettings(example.name);
-  const nodes = example.nodes.map((n): FlowNode => {
-    const copy = { ...(JSON.parse(JSON.stringify(n)) as FlowNode), ...(settings[String(n.name)] ?? {}) };
-    if (copy.type === 'seqr-config') copy.endpoint = endpoint;
-    if (copy.x !== undefined) copy.z = TAB.id;
-    return copy;
-  });
+  const nodes = example.nodes
+    .filter((n) => !DASHBOARD_TYPES.has(n.type) || n.x !== undefined) // the dashboard's config nodes
+    .map((n): FlowNode => {
+      const copy = { ...(JSON.parse(JSON.stringify(n)) as FlowNode), ...(settings[String(n.name)] ?? {}) };
+      if (copy.type === 'seqr-config') copy.endpoint = endpoint;
+      if (copy.x !== undefined) copy.z = TAB.id;
+      // A widget stands replaced by a helper node, same id, name and wires (see DASHBOARD_TYPES).
+      return DASHBOARD_TYPES.has(n.type) ? { id: n.id, type: 'helper', name: n.name, z: copy.z, x: n.x, y: n.y, wires: n.wires } : copy;
+    });
   return [TAB, ...nodes];
 }
 
 describe('examples/', function () {
-  it('holds example flows, each with a comment node, using only this package and core nodes, together every node of the package', function () {
+  it('holds example flows, each with a comment node, using only this package, core nodes and (said in the comment) Dashboard 2.0, together every node of the package', function () {
     assert.ok(EXAMPLES.length > 0);
     const used = new Set<string>();
     for (const example of EXAMPLES) {
@@ -374,7 +442,13 @@ describe('examples/', function () {
       assert.ok(example.nodes.some((n) => n.type === 'comment' && String(n.info ?? '').length > 100), `${example.name} explains itself in a comment node`);
       for (const n of example.nodes) {
         used.add(n.type);
-        assert.ok(PACKAGE_TYPES.includes(n.type) || n.type in CORE_NODE_FILES || PRELOADED_CORE_TYPES.has(n.type), `${example.name}: ${n.type} is neither a node of this package nor a core node`);
+        assert.ok(
+          PACKAGE_TYPES.includes(n.type) || n.type in CORE_NODE_FILES || PRELOADED_CORE_TYPES.has(n.type) || DASHBOARD_TYPES.has(n.type),
+          `${example.name}: ${n.type} is neither a node of this package, a core node nor Dashboard 2.0's`,
+        );
+        if (DASHBOARD_TYPES.has(n.type)) {
+          assert.ok(example.nodes.some((c) => c.type === 'comment' && String(c.info).includes(DASHBOARD_PACKAGE)), `${example.name} says it needs ${DASHBOARD_PACKAGE}`);
+        }
         assert.equal(n.z, undefined, `${example.name}: ${n.id} belongs to no tab (the import puts it on the current one)`);
         if (n.type === 'seqr-config') {
           assert.equal(n.endpoint, DEFAULT_ENDPOINT, `${example.name}: its configuration points at the local emulator`);

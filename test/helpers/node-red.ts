@@ -25,6 +25,8 @@ export interface TestNode {
   once(event: string, listener: (...args: never[]) => void): void;
   removeListener(event: string, listener: (...args: never[]) => void): void;
   receive(msg: Record<string, unknown>): void;
+  /** Sends from this node along its wires (a helper node standing in for a dashboard widget). */
+  send(msg: Record<string, unknown>): void;
   status: SinonSpy;
   error: SinonSpy;
   warn: SinonSpy;

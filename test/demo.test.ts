@@ -1,0 +1,301 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { io, type Socket } from 'socket.io-client';
+import { PUBLIC_TEST_TERMINAL } from '../src/seqr/types';
+
+/*
+ * `npm start` as a user (and the browser suite) runs it: `node dist/demo/start.js` in its own process, on free
+ * ports (0) with a temporary user directory, read from its stdout. The till is driven through Dashboard 2.0's
+ * own socket.io protocol, the way its page talks to Node-RED (submit the form, click a button, receive what a
+ * widget shows), and the customer pays through the emulator's payer API.
+ */
+
+const REPO_ROOT = path.join(__dirname, '..');
+const START_JS = path.join(REPO_ROOT, 'dist', 'demo', 'start.js');
+/** Generous: a cold start on a busy 2-core machine (about 2 s when idle). */
+const START_TIMEOUT_MS = 45_000;
+
+interface Urls {
+  editor: string;
+  till: string;
+  payerApp: string;
+}
+
+/** The launcher in a child process, with what it printed on stdout and stderr. */
+class Launcher {
+  readonly child: ChildProcess;
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(userDir: string) {
+    if (!existsSync(START_JS)) throw new Error('dist/demo/start.js is missing: run `npm run build` (npm test does)');
+    this.child = spawn(process.execPath, [START_JS], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, SEQR_DEMO_HOST: '127.0.0.1', SEQR_DEMO_EDITOR_PORT: '0', SEQR_DEMO_EMULATOR_PORT: '0', SEQR_DEMO_USERDIR: userDir },
+    });
+    this.child.stdout?.on('data', (chunk: Buffer) => (this.stdout += chunk.toString()));
+    this.child.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
+    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  /** Resolves with the printed URLs once the ready lines are out. */
+  ready(): Promise<Urls> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => done(new Error(`no ready lines within ${START_TIMEOUT_MS} ms:\n${this.stdout}\n${this.stderr.slice(-3000)}`)), START_TIMEOUT_MS);
+      const check = () => {
+        const match = /^SEQR demo is running:\n {2}Editor: {5}(\S+)\n {2}Till: {7}(\S+)\n {2}Payer app: {2}(\S+)\nPress Ctrl-C to stop\.\n/m.exec(this.stdout);
+        if (match) done(undefined, { editor: match[1], till: match[2], payerApp: match[3] });
+      };
+      const onExit = () => done(new Error(`the launcher exited before it was ready:\n${this.stdout}\n${this.stderr.slice(-3000)}`));
+      const done = (err?: Error, urls?: Urls) => {
+        clearTimeout(timer);
+        this.child.stdout?.off('data', check);
+        this.child.off('exit', onExit);
+        if (err) reject(err);
+        else resolve(urls as Urls);
+      };
+      this.child.stdout?.on('data', check);
+      this.child.once('exit', onExit);
+      check();
+    });
+  }
+
+  /** The pids of the launcher's child processes (from /proc): the demo runs in one process and starts none. */
+  children(): number[] {
+    const pid = this.child.pid;
+    return readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .filter((entry) => {
+        try {
+          // Field 4 of /proc/<pid>/stat is the parent pid (after the command in parentheses).
+          return Number(readFileSync(`/proc/${entry}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]) === pid;
+        } catch {
+          return false; // ended meanwhile
+        }
+      })
+      .map(Number);
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  }
+}
+
+/** True once nothing listens on the URL's port any more (the port can be bound again). */
+function portIsFree(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(Number(port), hostname, () => probe.close(() => resolve(true)));
+  });
+}
+
+type ScreenState = { status: string; reference?: string; amount?: string; qr?: string | null; deepLink?: string | null; receipt?: string };
+interface Widget {
+  id: string;
+  type: string;
+  props?: { label?: string; submit?: string; options?: Array<{ label: string; key: string }> };
+}
+
+/** A dashboard client: Dashboard 2.0's socket.io protocol, as the till page speaks it. */
+class TillClient {
+  private readonly socket: Socket;
+  private readonly screens: ScreenState[] = [];
+  private readonly waiters: Array<() => void> = [];
+  widgets: Widget[] = [];
+
+  constructor(editorUrl: string) {
+    // The page's own path; its first request is long polling (the dashboard refuses a bare websocket).
+    this.socket = io(new URL(editorUrl).origin, { path: '/dashboard/socket.io', transports: ['polling', 'websocket'], reconnection: false });
+  }
+
+  /** Connects and receives the dashboard's configuration (pages, groups, widgets). */
+  connect(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.socket.once('connect_error', reject);
+      this.socket.once('ui-config', (_baseId: string, config: { widgets: Record<string, Widget> }) => {
+        this.widgets = Object.values(config.widgets);
+        this.socket.on(`msg-input:${this.widget('ui-template').id}`, (msg: { payload: ScreenState }) => {
+          this.screens.push(msg.payload);
+          this.waiters.splice(0).forEach((wake) => wake());
+        });
+        resolve();
+      });
+    });
+  }
+
+  widget(type: string, label?: string): Widget {
+    const found = this.widgets.filter((w) => w.type === type && (label === undefined || w.props?.label === label));
+    assert.equal(found.length, 1, `one ${type} ${label ?? ''} on the till page`);
+    return found[0];
+  }
+
+  /** Types `amount` into the form and presses its submit button (what ui-form emits). */
+  charge(amount: string): void {
+    const form = this.widget('ui-form');
+    this.socket.emit('widget-action', form.id, { payload: { amount }, _event: 'submit' });
+  }
+
+  /** Clicks the button labelled `label`. */
+  click(label: string): void {
+    this.socket.emit('widget-action', this.widget('ui-button', label).id, { payload: '' });
+  }
+
+  /** The next screen state with `status` (earlier states are passed over), within `timeoutMs`. */
+  async screen(status: string, timeoutMs = 15_000): Promise<ScreenState> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const index = this.screens.findIndex((s) => s.status === status);
+      if (index >= 0) return this.screens.splice(0, index + 1)[index];
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`the till never showed "${status}"; it showed ${JSON.stringify(this.screens.map((s) => s.status))}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+async function payerPost(payerAppUrl: string, action: 'pay' | 'decline', code: string): Promise<void> {
+  const response = await fetch(new URL(`/payer/${action}`, payerAppUrl), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
+  assert.equal(response.status, 200, await response.text());
+}
+
+describe('npm start (the demo launcher)', function () {
+  this.timeout(120_000);
+  let userDir: string;
+  let launcher: Launcher | undefined;
+  let urls: Urls;
+
+  before(async function () {
+    userDir = mkdtempSync(path.join(tmpdir(), 'seqr-demo-'));
+    launcher = new Launcher(userDir);
+    urls = await launcher.ready();
+  });
+  after(async function () {
+    launcher?.kill();
+    await launcher?.exited;
+    rmSync(userDir, { recursive: true, force: true });
+  });
+
+  it('prints the editor, till and payer app URLs on free loopback ports, and nothing else on stdout', function () {
+    assert.match(urls.editor, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+    assert.equal(urls.till, `${urls.editor}dashboard/till`);
+    assert.match(urls.payerApp, /^http:\/\/127\.0\.0\.1:\d+\/app$/);
+    assert.notEqual(new URL(urls.editor).port, '0');
+    assert.equal(
+      launcher?.stdout,
+      `SEQR demo is running:\n  Editor:     ${urls.editor}\n  Till:       ${urls.till}\n  Payer app:  ${urls.payerApp}\nPress Ctrl-C to stop.\n`,
+    );
+  });
+
+  it('serves the editor with this package and Dashboard 2.0 loaded, the till page and the payer app', async function () {
+    const editor = await fetch(urls.editor);
+    assert.equal(editor.status, 200);
+    assert.match(await editor.text(), /Node-RED/);
+    const modules = (await (await fetch(new URL('nodes', urls.editor), { headers: { accept: 'application/json' } })).json()) as Array<{ module: string; types: string[]; err?: string }>;
+    const typesOf = (module: string) => modules.filter((set) => set.module === module && !set.err).flatMap((set) => set.types);
+    assert.ok(typesOf('@seqr-flows/node-red-seqr').includes('seqr-payment-status'), 'the SEQR nodes from the checkout');
+    assert.ok(typesOf('@flowfuse/node-red-dashboard').includes('ui-template'), 'Dashboard 2.0');
+    const examples = (await (await fetch(new URL('library/examples/flows/@seqr-flows/node-red-seqr', urls.editor))).json()) as Array<{ fn?: string }>;
+    assert.ok(examples.some((entry) => entry.fn === '20 Till dashboard'), 'the till is offered under Import ▸ Examples');
+
+    const till = await fetch(urls.till);
+    assert.equal(till.status, 200);
+    assert.match(await till.text(), /<div id="app"/);
+    const payerApp = await fetch(urls.payerApp);
+    assert.equal(payerApp.status, 200);
+    assert.match(payerApp.headers.get('content-type') ?? '', /^text\/html/);
+  });
+
+  it('deployed the till with its endpoint from the environment and the credentials encrypted, no password in flows.json', async function () {
+    const flows = readFileSync(path.join(userDir, 'flows.json'), 'utf8');
+    assert.doesNotMatch(flows, new RegExp(PUBLIC_TEST_TERMINAL.password));
+    const config = (JSON.parse(flows) as Array<Record<string, unknown>>).find((n) => n.type === 'seqr-config');
+    assert.equal(config?.endpoint, '${SEQR_DEMO_ENDPOINT}');
+    assert.equal(config?.credentials, undefined);
+    const credentials = JSON.parse(readFileSync(path.join(userDir, 'flows_cred.json'), 'utf8')) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(credentials), ['$'], 'encrypted with the credentialSecret of demo/settings.js');
+    // What the editor gets for the config node: the terminal id, never the password.
+    const safe = (await (await fetch(new URL(`credentials/seqr-config/${String(config?.id)}`, urls.editor))).json()) as Record<string, unknown>;
+    assert.deepEqual(safe, { principalId: PUBLIC_TEST_TERMINAL.id, has_password: true });
+    assert.doesNotMatch(launcher?.stderr ?? '', new RegExp(PUBLIC_TEST_TERMINAL.password), 'no password in the log');
+  });
+
+  it('takes a payment on the till: Charge, QR and deep link, the customer pays, PAID with the receipt; Cancel cancels', async function () {
+    const till = new TillClient(urls.editor);
+    try {
+      await till.connect();
+      assert.deepEqual(till.widget('ui-form').props?.options?.map((o) => o.label), ['Amount']);
+      assert.equal(till.widget('ui-form').props?.submit, 'Charge');
+      till.widget('ui-button', 'Cancel');
+
+      till.charge('149.90');
+      const waiting = await till.screen('Waiting for payment');
+      assert.equal(waiting.amount, '149.90');
+      assert.match(String(waiting.qr), /^data:image\/png;base64,/);
+      assert.equal(waiting.deepLink, `SEQR://SEQR.SE/R${waiting.reference}`);
+      await payerPost(urls.payerApp, 'pay', String(waiting.reference));
+      const paid = await till.screen('PAID');
+      assert.equal(paid.reference, waiting.reference);
+      assert.match(String(paid.receipt), /TOTAL\s+149\.90 SEK/);
+
+      till.charge('20.00');
+      const next = await till.screen('Waiting for payment');
+      till.click('Cancel');
+      const canceled = await till.screen('Failed: CANCELED');
+      assert.equal(canceled.reference, next.reference);
+    } finally {
+      till.close();
+    }
+  });
+
+  it('stops on SIGINT: exit code 0, no process left, both ports free', async function () {
+    const running = launcher as Launcher;
+    assert.deepEqual(running.children(), [], 'the demo runs in one process');
+    running.child.kill('SIGINT');
+    assert.deepEqual(await running.exited, { code: 0, signal: null });
+    assert.match(running.stderr, /SIGINT: stopping the SEQR demo/);
+    assert.ok(await portIsFree(urls.editor), 'the editor port is free');
+    assert.ok(await portIsFree(urls.payerApp), 'the emulator port is free');
+    assert.throws(() => process.kill(running.child.pid as number, 0), /ESRCH/);
+  });
+
+  it('keeps the flows as the user left them on the next start (only a start without flows deploys the till)', async function () {
+    const flowsFile = path.join(userDir, 'flows.json');
+    const edited = (JSON.parse(readFileSync(flowsFile, 'utf8')) as Array<Record<string, unknown>>).map((n) => (n.type === 'tab' ? { ...n, label: 'My till' } : n));
+    writeFileSync(flowsFile, JSON.stringify(edited));
+    launcher = new Launcher(userDir);
+    urls = await launcher.ready();
+    const deployed = (await (await fetch(new URL('flows', urls.editor), { headers: { accept: 'application/json' } })).json()) as Array<Record<string, unknown>>;
+    assert.deepEqual(deployed.filter((n) => n.type === 'tab').map((n) => n.label), ['My till']);
+    // The kept flow follows the emulator to its new port.
+    const till = new TillClient(urls.editor);
+    try {
+      await till.connect();
+      till.charge('5.00');
+      const waiting = await till.screen('Waiting for payment');
+      await payerPost(urls.payerApp, 'decline', String(waiting.reference));
+      await till.screen('Failed: FAILED');
+    } finally {
+      till.close();
+    }
+    launcher.child.kill('SIGTERM');
+    assert.deepEqual(await launcher.exited, { code: 0, signal: null });
+  });
+});
