@@ -10,7 +10,8 @@
  * - Fixed rate, no drift: each poll is planned `intervalMs` after the previous *planned* time, not after
  *   the previous response. At most one SEQR call is in flight per invoice; when a call overruns its
  *   slot, the next one starts right after it and the schedule continues from there.
- * - Scale (thousands of invoices at 1 Hz): one timer per watch, re-armed with handlers bound once per
+ * - Scale (thousands of invoices at 1 Hz): every watch's next poll sits in one PollSchedule (a min-heap
+ *   behind a single timer: no Timeout per poll to be promoted and collected), handlers are bound once per
  *   watch (no closure per poll); first polls are spread over the interval (a golden-ratio sequence of
  *   phases) so that watches started or resumed together do not poll in the same millisecond forever.
  * - Scheduling uses the monotonic clock (a wall-clock jump must not stall polling); only `startedAt`,
@@ -26,6 +27,7 @@ import { performance } from 'node:perf_hooks';
 import { resultCodeInfo } from '../seqr/codes';
 import type { WatchRegistry } from './watch-registry';
 import { FINAL_STATUSES } from '../seqr/types';
+import { PollSchedule, type ScheduledItem } from './poll-schedule';
 import type { CustomerToken, InvoiceStatus, PaymentReceipt } from '../seqr/types';
 
 /** The two calls the watcher makes; `SeqrClient` satisfies it. */
@@ -223,7 +225,7 @@ function describeFailure(err: unknown): CallFailure {
 /** Why a watch is cancelling: asked to, or its deadline passed under the `cancel` policy. */
 type CancelCause = 'request' | 'deadline';
 
-class Watch {
+class Watch implements ScheduledItem {
   readonly invoiceReference: string;
   intervalMs = DEFAULT_INTERVAL_MS;
   giveUpAfterMs = DEFAULT_GIVE_UP_AFTER_MS;
@@ -241,7 +243,9 @@ class Watch {
   active = true;
   /** A SEQR call is in flight (never more than one). */
   busy = false;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the next poll is due (monotonic ms) and its place in the watcher's PollSchedule. */
+  dueAt = 0;
+  scheduleIndex = -1;
   /** The armed timer starts a `pollNow` poll, not the planned one. */
   timerForExtra = false;
   /** `pollNow` asked for a poll that has not started yet. */
@@ -258,7 +262,6 @@ class Watch {
   cancelAttempted = false;
 
   // Bound once per watch so that a poll allocates no closure.
-  readonly onTimer: () => void;
   readonly onStatus: (result: WatchedPaymentStatus) => void;
   readonly onStatusError: (err: unknown) => void;
   readonly onCancelled: () => void;
@@ -267,7 +270,6 @@ class Watch {
   constructor(owner: PaymentWatcher, invoiceReference: string) {
     this.invoiceReference = invoiceReference;
     // The watcher's handlers are private to its API; the watch is its own bookkeeping, hence the brackets.
-    this.onTimer = () => owner['tick'](this);
     this.onStatus = (result) => owner['handleStatus'](this, result);
     this.onStatusError = (err) => owner['handleStatusError'](this, err);
     this.onCancelled = () => owner['handleCancelled'](this);
@@ -290,6 +292,8 @@ export class PaymentWatcher extends EventEmitter<PaymentWatcherEvents> {
   private readonly phaseEpoch = performance.now();
   /** Fraction of the interval at which the next new watch polls (advances by the golden ratio). */
   private nextPhase = 0;
+  /** Every watch's next poll, behind one timer (see poll-schedule.ts for why). */
+  private readonly schedule = new PollSchedule<Watch>((watch) => this.tick(watch));
 
   constructor(source: PaymentStatusSource, options: PaymentWatcherOptions = {}) {
     super();
@@ -438,15 +442,13 @@ export class PaymentWatcher extends EventEmitter<PaymentWatcherEvents> {
         watch.timerForExtra = true;
       }
     }
-    watch.timer = setTimeout(watch.onTimer, Math.max(0, at - now));
+    watch.dueAt = at;
+    this.schedule.add(watch);
   }
 
   private disarm(watch: Watch): void {
     watch.timerForExtra = false;
-    if (watch.timer !== undefined) {
-      clearTimeout(watch.timer);
-      watch.timer = undefined;
-    }
+    this.schedule.remove(watch);
   }
 
   /**
@@ -467,10 +469,9 @@ export class PaymentWatcher extends EventEmitter<PaymentWatcherEvents> {
   }
 
   private tick(watch: Watch): void {
-    watch.timer = undefined;
     if (!watch.active || watch.busy) return;
     if (watch.timerForExtra) {
-      // A timer may fire a little early against performance.now() (libuv's cached loop time): re-arm then.
+      // Defensive: the schedule runs a watch only once it is due, so this is early only if the gap changed.
       const now = performance.now();
       if (now < watch.lastExtraAt + this.pollNowGapMs) this.arm(watch, now);
       else this.pollExtra(watch, now);
@@ -545,9 +546,11 @@ export class PaymentWatcher extends EventEmitter<PaymentWatcherEvents> {
     }
     const previousStatus = watch.status;
     const changed = status !== previousStatus || result.version !== watch.version;
-    watch.status = status;
     if (typeof result.version === 'number' && Number.isFinite(result.version)) watch.version = result.version;
-    watch.tokens = Array.isArray(result.tokens) ? result.tokens : [];
+    // Kept unless it changed: a fresh empty array per poll would live a second on the watch and be promoted.
+    const tokens = Array.isArray(result.tokens) ? result.tokens : [];
+    if (tokens.length > 0 || watch.tokens.length > 0) watch.tokens = tokens;
+    if (status !== previousStatus) watch.status = status;
 
     if (status === 'PAID') {
       this.finish(watch);
