@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import { PUBLIC_TEST_TERMINAL } from '../src/seqr/types';
+import { sleep } from './emulator-helpers';
 
 /*
  * `npm start` as a user (and the browser suite) runs it: `node dist/demo/start.js` in its own process, on free
@@ -171,8 +172,13 @@ class TillClient {
   }
 }
 
-async function payerPost(payerAppUrl: string, action: 'pay' | 'decline', code: string): Promise<void> {
-  const response = await fetch(new URL(`/payer/${action}`, payerAppUrl), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
+/** The customer's phone: the emulator's payer API beside the payer app. */
+async function payerPost(payerAppUrl: string, action: 'scan' | 'pay' | 'decline', body: Record<string, unknown>): Promise<Response> {
+  return fetch(new URL(`/payer/${action}`, payerAppUrl), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+async function payerDoes(payerAppUrl: string, action: 'scan' | 'pay' | 'decline', body: Record<string, unknown>): Promise<void> {
+  const response = await payerPost(payerAppUrl, action, body);
   assert.equal(response.status, 200, await response.text());
 }
 
@@ -250,10 +256,22 @@ describe('npm start (the demo launcher)', function () {
       assert.equal(waiting.amount, '149.90');
       assert.match(String(waiting.qr), /^data:image\/png;base64,/);
       assert.equal(waiting.deepLink, `SEQR://SEQR.SE/R${waiting.reference}`);
-      await payerPost(urls.payerApp, 'pay', String(waiting.reference));
+      await payerDoes(urls.payerApp, 'pay', { code: waiting.reference });
       const paid = await till.screen('PAID');
       assert.equal(paid.reference, waiting.reference);
       assert.match(String(paid.receipt), /TOTAL\s+149\.90 SEK/);
+
+      // A loyalty card at the scan: Scanned, the flow acknowledges (updateInvoice), then the payment goes through.
+      till.charge('60.00');
+      const carded = await till.screen('Waiting for payment');
+      await payerDoes(urls.payerApp, 'scan', { code: carded.reference, loyaltyToken: { id: 'CLUB_CARD', value: '4711', description: 'Club card' } });
+      await till.screen('Scanned');
+      // Paying before the till has acknowledged is refused (409): the acknowledgement takes a status poll or two.
+      for (let tries = 0; (await payerPost(urls.payerApp, 'pay', { code: carded.reference })).status !== 200; tries++) {
+        assert.ok(tries < 75, 'the till acknowledged the scan within 15 s');
+        await sleep(200);
+      }
+      assert.equal((await till.screen('PAID')).reference, carded.reference);
 
       till.charge('20.00');
       const next = await till.screen('Waiting for payment');
@@ -290,7 +308,7 @@ describe('npm start (the demo launcher)', function () {
       await till.connect();
       till.charge('5.00');
       const waiting = await till.screen('Waiting for payment');
-      await payerPost(urls.payerApp, 'decline', String(waiting.reference));
+      await payerDoes(urls.payerApp, 'decline', { code: waiting.reference });
       await till.screen('Failed: FAILED');
     } finally {
       till.close();

@@ -8,6 +8,7 @@ import { startEmulator, type EmulatorHandle } from '../src/emulator';
 import { DEFAULT_ENDPOINT } from '../src/nodes/config-types';
 import { SeqrClient, buildInvoice } from '../src/seqr';
 import { PUBLIC_TEST_RESELLER, PUBLIC_TEST_TERMINAL } from '../src/seqr/types';
+import { until } from './emulator-helpers';
 import { helper, NODE_MODULES, TAB, nextMessage, type FlowNode, type TestNode } from './helpers/node-red';
 
 /*
@@ -346,6 +347,16 @@ const SCENARIOS: Record<string, (run: DeployedExample) => Promise<void>> = {
     assert.equal(receipt.payload.reference, second.payload.reference, 'the screen shows the invoice charged last');
     assert.match(String(receipt.payload.receipt), /TOTAL\s+25\.00 SEK/);
     assert.equal(receipt.payload.qr, null, 'no QR code left to scan once paid');
+
+    // A loyalty card at the scan: SEQR waits for the till (Scanned); the till acknowledges, the customer pays.
+    const carded = await charge('60.00');
+    const scanned = showing('Scanned');
+    await run.emu.payer.scan(String(carded.payload.reference), { loyaltyToken: { id: 'CLUB_CARD', value: '4711', description: 'Club card' } });
+    await scanned;
+    await until(async () => (await run.emu.payer.invoices()).some((open) => open.invoiceReference === carded.payload.reference && open.status === 'ISSUED'), 8000);
+    const cardPaid = showing('PAID');
+    await run.emu.payer.pay(String(carded.payload.reference));
+    assert.match(String((await cardPaid).payload.receipt), /TOTAL\s+60\.00 SEK/, 'acknowledged as it was');
 
     // Cancel cancels the invoice on screen at SEQR.
     const third = await charge('10.00');
