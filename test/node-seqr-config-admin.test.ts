@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { startEmulator, type EmulatorHandle } from '../src/emulator';
 import { SeqrClient, buildInvoice } from '../src/seqr';
 import { PUBLIC_TEST_RESELLER, PUBLIC_TEST_TERMINAL } from '../src/seqr/types';
-import { closeServer, listen } from './helpers/loopback';
+import { LOOPBACK_CERT, closeServer, listen, refusedUrl, tlsFront } from './helpers/loopback';
 import { everythingLogged, helper, NODE_MODULES, TAB, type FlowNode } from './helpers/node-red';
 
 /*
@@ -119,11 +119,7 @@ describe('seqr-config editor buttons (admin endpoints)', function () {
     });
 
     it('SEQR unreachable: 502 naming the failure; a setting that makes no client: 400 naming it', async function () {
-      const closed = http.createServer();
-      await listen(closed);
-      const port = (closed.address() as AddressInfo).port;
-      await closeServer(closed);
-      const refused = await post(DEPLOYED, 'test', { settings: settings(`http://127.0.0.1:${port}/soap`), credentials: { principalId: PUBLIC_TEST_TERMINAL.id, password: '__PWRD__' } });
+      const refused = await post(DEPLOYED, 'test', { settings: settings(await refusedUrl()), credentials: { principalId: PUBLIC_TEST_TERMINAL.id, password: '__PWRD__' } });
       assert.equal(refused.status, 502);
       assert.equal(refused.body.kind, 'refused');
       assert.match(String(refused.body.error), /refused/);
@@ -137,6 +133,21 @@ describe('seqr-config editor buttons (admin endpoints)', function () {
       const none = await post(UNDEPLOYED, 'test', { settings: settings(emu.url), credentials: { principalId: PUBLIC_TEST_TERMINAL.id, password: '__PWRD__' } });
       assert.equal(none.status, 400);
       assert.equal(none.body.field, 'password');
+    });
+
+    it("the dialog's TLS settings: an untrusted certificate fails (kind tls), a pasted CA or no check passes", async function () {
+      const front = await tlsFront(emu.port);
+      try {
+        const endpoint = `${front.origin}${new URL(emu.url).pathname}`;
+        const dialog = (tls: Record<string, unknown>) => ({ settings: settings(endpoint, tls), credentials: { principalId: PUBLIC_TEST_TERMINAL.id, password: '__PWRD__' } });
+        const untrusted = await post(DEPLOYED, 'test', dialog({}));
+        assert.equal(untrusted.status, 502);
+        assert.equal(untrusted.body.kind, 'tls');
+        assert.equal((await post(DEPLOYED, 'test', dialog({ ca: LOOPBACK_CERT }))).status, 200);
+        assert.equal((await post(DEPLOYED, 'test', dialog({ verifyServerCert: false }))).status, 200);
+      } finally {
+        await closeServer(front.server);
+      }
     });
 
     it('refuses an id that is not a SEQR configuration (404): its credentials are never used', async function () {

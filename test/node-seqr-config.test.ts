@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import * as net from 'node:net';
-import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { startEmulator, type EmulatorHandle } from '../src/emulator';
 import { buildInvoice, DEFAULT_CLIENT_ID, type SeqrClient, type SeqrTransportError } from '../src/seqr';
 import type { SeqrConfigNode } from '../src/nodes/config-types';
 import type { SeqrConfigError } from '../src/nodes/adapter-helpers';
 import { helper, NODE_MODULES, TAB, callsOf, everythingLogged, type FlowNode, type TestNode } from './helpers/node-red';
-import { closeServer, failure, listen } from './helpers/loopback';
+import { LOOPBACK_CERT, closeServer, failure, tlsFront } from './helpers/loopback';
 
 const TERMINAL = { id: 'node-config-terminal', password: 'Cfg-pw-9f3Kq' };
 const RESELLER = { id: 'public_test_shop', password: '1234' };
@@ -186,20 +183,14 @@ describe('seqr-config node', function () {
   });
 
   describe('TLS', function () {
-    const fixture = (name: string) => readFileSync(path.join(__dirname, 'fixtures', name), 'utf8');
     let tlsUrl: string;
     let proxy: tls.Server;
 
     before(async function () {
       // A TLS front for the emulator with the test certificate (self-signed for 127.0.0.1).
-      proxy = tls.createServer({ cert: fixture('loopback-cert.pem'), key: fixture('loopback-key.pem') }, (socket) => {
-        const upstream = net.connect(emulator.port, '127.0.0.1');
-        socket.on('error', () => upstream.destroy());
-        upstream.on('error', () => socket.destroy());
-        socket.pipe(upstream).pipe(socket);
-      });
-      await listen(proxy);
-      tlsUrl = `https://127.0.0.1:${(proxy.address() as net.AddressInfo).port}${new URL(emulator.url).pathname}`;
+      const front = await tlsFront(emulator.port);
+      proxy = front.server;
+      tlsUrl = `${front.origin}${new URL(emulator.url).pathname}`;
     });
 
     after(async function () {
@@ -216,7 +207,7 @@ describe('seqr-config node', function () {
     });
 
     it('trusts the CA pasted into the configuration', async function () {
-      const config = await load({ endpoint: tlsUrl, ca: fixture('loopback-cert.pem') }, credentials);
+      const config = await load({ endpoint: tlsUrl, ca: LOOPBACK_CERT }, credentials);
       assert.match(await sendOneInvoice(acquire(config, 'u1')), /^\d+$/);
     });
 

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
+import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
+import * as path from 'node:path';
+import * as tls from 'node:tls';
 import { inspect } from 'node:util';
 import type { AddressInfo } from 'node:net';
 
@@ -55,6 +58,24 @@ export function closeServer(server: net.Server): Promise<void> {
     (server as http.Server).closeAllConnections?.();
     server.close(() => resolve());
   });
+}
+
+/** The test certificate (self-signed for 127.0.0.1, test/fixtures) as PEM, to trust as a CA. */
+export const LOOPBACK_CERT = readFileSync(path.join(__dirname, '..', 'fixtures', 'loopback-cert.pem'), 'utf8');
+
+/**
+ * A TLS front on 127.0.0.1 with the test certificate for a plain service on `port` (e.g. the emulator):
+ * `https://127.0.0.1:<front port>`; close it with closeServer.
+ */
+export async function tlsFront(port: number): Promise<{ origin: string; server: tls.Server }> {
+  const server = tls.createServer({ cert: LOOPBACK_CERT, key: readFileSync(path.join(__dirname, '..', 'fixtures', 'loopback-key.pem'), 'utf8') }, (socket) => {
+    const upstream = net.connect(port, '127.0.0.1');
+    socket.on('error', () => upstream.destroy());
+    upstream.on('error', () => socket.destroy());
+    socket.pipe(upstream).pipe(socket);
+  });
+  await listen(server);
+  return { origin: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
 /** A port on 127.0.0.1 where nothing listens (bound, then released). */
