@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -9,7 +7,7 @@ import { DEFAULT_ENDPOINT } from '../src/nodes/config-types';
 import { SeqrClient, buildInvoice } from '../src/seqr';
 import { PUBLIC_TEST_RESELLER, PUBLIC_TEST_TERMINAL } from '../src/seqr/types';
 import { until } from './emulator-helpers';
-import { helper, NODE_MODULES, TAB, nextMessage, type FlowNode, type TestNode } from './helpers/node-red';
+import { helper, HttpNodeServer, NODE_MODULES, TAB, nextMessage, type FlowNode, type TestNode } from './helpers/node-red';
 
 /*
  * Every flow in examples/ (what the editor offers under Import ▸ Examples), deployed into a Node-RED runtime
@@ -394,9 +392,14 @@ const SCENARIOS: Record<string, (run: DeployedExample) => Promise<void>> = {
 
     const outcome = run.debug('order outcome');
     const notified = run.debug('notified');
+    const paidAt = Date.now();
     await run.emu.payer.pay(reference);
     assert.equal((await outcome).payload.status, 'PAID');
-    assert.deepEqual((await notified).payload, { invoiceReference: reference }, 'SEQR posted the notification URL');
+    const notice = (await notified).payload;
+    assert.equal(notice.invoiceReference, reference, 'SEQR called the notification URL send invoice filled in');
+    assert.equal(notice.watched, true, 'and the payment status node was asked to check');
+    // The test gives payment status a 10 s interval: the order is paid at once only through the notification.
+    assert.ok(Date.now() - paidAt < 5000, `the order was marked paid ${Date.now() - paidAt} ms after the payment`);
     assert.deepEqual(await (await fetch(`${shop}/order/${reference}`)).json(), { invoiceReference: reference, status: 'PAID' });
   },
 };
@@ -407,27 +410,22 @@ const RECEIPT_FILE = path.join(RECEIPT_DIR, 'receipts.txt');
 
 /**
  * What the test changes in an example besides the endpoint, by example and node name: wall time (a 30 s
- * deadline shortened to 2 s, 3 s between report calls to 0.2 s) and a file outside the test's own directory.
+ * deadline shortened to 2 s, 3 s between report calls to 0.2 s), a file outside the test's own directory, the public
+ * URL of the test's HTTP server, and a 10 s poll interval, so that a PAID within seconds shows the notification at work.
  */
 function testSettings(example: string): Record<string, Record<string, unknown>> {
   const settings: Record<string, Record<string, Record<string, unknown>>> = {
     '06 Day close': { 'report of the period': { reportRetryInterval: 0.2 } },
     '10 Cancel and timeout': { 'payment status (keep)': { giveUpAfter: 2 } },
     '12 Receipt printer': { 'receipt printer (file)': { filename: RECEIPT_FILE } },
-    '13 Webshop checkout': { 'send invoice (QR image)': { notificationUrl: `${httpNodeUrl}/seqr-shop/notify` } },
+    '13 Webshop checkout': { 'SEQR notification': { publicUrl: httpNodeUrl }, 'payment status': { interval: 10_000 } },
   };
   return settings[example] ?? {};
 }
 
-/**
- * The test helper gives the runtime an express app for HTTP-in nodes (RED.httpNode) but serves only the
- * admin app; this "node module" takes hold of it on each load, and a server of the test's own serves it.
- */
-let httpNode: http.RequestListener | undefined;
+/** Serves the runtime's HTTP-in app (RED.httpNode) for the examples with HTTP endpoints. */
+const httpNodeServer = new HttpNodeServer();
 let httpNodeUrl = '';
-const exposeHttpNode = (RED: Record<string, unknown>): void => {
-  httpNode = RED.httpNode as http.RequestListener;
-};
 
 /** The example as the editor would deploy it into a tab, with every seqr-config moved to `endpoint`. */
 function deployable(example: Example, endpoint: string): FlowNode[] {
@@ -473,26 +471,21 @@ describe('examples/', function () {
 
   describe('deployed against the emulator', function () {
     let emu: EmulatorHandle;
-    const httpNodeServer = http.createServer((req, res) => {
-      if (httpNode) httpNode(req, res);
-      else res.writeHead(503).end();
-    });
 
     before(async function () {
       emu = await startEmulator({ port: 0 });
       await helper.startServer();
-      await new Promise<void>((resolve) => httpNodeServer.listen(0, '127.0.0.1', resolve));
-      httpNodeUrl = `http://127.0.0.1:${(httpNodeServer.address() as AddressInfo).port}`;
+      await httpNodeServer.start();
+      httpNodeUrl = httpNodeServer.url;
     });
     after(async function () {
-      httpNodeServer.closeAllConnections();
-      await new Promise((resolve) => httpNodeServer.close(resolve));
+      await httpNodeServer.stop();
       await helper.stopServer();
       await emu.stop();
       rmSync(RECEIPT_DIR, { recursive: true, force: true });
     });
     afterEach(async function () {
-      httpNode = undefined;
+      httpNodeServer.forget();
       await helper.unload();
     });
 
@@ -502,7 +495,7 @@ describe('examples/', function () {
         if (!scenario) this.skip();
         const types = new Set(example.nodes.map((n) => n.type));
         const core = new Set([...types].filter((t) => t in CORE_NODE_FILES).map(coreModule));
-        const modules = [...Object.values(NODE_MODULES), ...core, exposeHttpNode];
+        const modules = [...Object.values(NODE_MODULES), ...core, httpNodeServer.module];
         // The helper registers catch/status/complete only for types in the flow it loads: one of each used.
         const preload = [...types].filter((t) => PRELOADED_CORE_TYPES.has(t)).map((type): FlowNode => ({ id: `preload-${type}`, type, z: TAB.id, x: 0, y: 0, wires: [] }));
         await helper.load(modules, [TAB, ...preload]);

@@ -27,6 +27,7 @@ import {
   type PaymentStatusSource,
   type PaymentUpdate,
   type PaymentRecovered,
+  watchRegistry,
 } from '../watcher';
 import { InvoiceInputError, RECEIPT_WIDTHS, receiptText } from '../seqr';
 import type { CustomerToken, InvoiceStatus, PaymentReceipt } from '../seqr/types';
@@ -137,6 +138,8 @@ export = function register(RED: NodeAPI): void {
       intervalMs,
       giveUpAfterMs: giveUpAfterS * 1000,
       onDeadline,
+      // So that a seqr-notification node can make this node poll an invoice at once.
+      registry: watchRegistry,
     });
     const records = new Map<string, WatchRecord>();
     const context = node.context();
@@ -324,7 +327,9 @@ export = function register(RED: NodeAPI): void {
       const record: WatchRecord = { invoiceReference, msg, send, done, stored, retrying: false };
       records.set(invoiceReference, record);
       persist(record);
-      watcher.watch(invoiceReference, { startedAt: stored.startedAt, status: stored.status, version: stored.version });
+      // The key seqr-send-invoice put into the invoice's notificationUrl (also in a message resumed after a restart).
+      const notificationKey = isRecord(seqr) && typeof seqr.notificationKey === 'string' ? seqr.notificationKey : undefined;
+      watcher.watch(invoiceReference, { startedAt: stored.startedAt, status: stored.status, version: stored.version, notificationKey });
       refreshStatus();
       return record;
     }

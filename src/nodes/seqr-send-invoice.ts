@@ -9,6 +9,11 @@
  * SEQR may have created the invoice anyway, and sending it again makes a second invoice. The error says so
  * (`msg.error.cause.maybeProcessed`, `retryable`) and the flow decides; a new invoice is harmless for the payer
  * (only the QR shown can be paid), and a cash-register terminal cancels its previous invoice by itself.
+ *
+ * Notify "node": each invoice's notificationUrl is the public URL of the configuration's seqr-notification node
+ * plus a fresh key (msg.seqr.notificationKey), by which the payment status node's watch is found when SEQR calls.
+ * Without a usable notification node the invoice goes out without notificationUrl (a warning says why): the
+ * status node finds the payment by polling all the same.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import {
@@ -32,6 +37,7 @@ import {
   serveMessages,
   usableConfig,
 } from './adapter-helpers';
+import { newNotificationKey, notificationEndpointOf, urlWithKey, type EndpointProblem } from './notification-endpoints';
 
 type QrImageFormat = 'none' | 'png' | 'dataurl' | 'svg';
 
@@ -47,6 +53,8 @@ interface SendInvoiceDef extends NodeDef {
   acknowledgmentMode: AcknowledgmentMode | '';
   footer: string;
   notificationUrl: string;
+  /** `node`: notificationUrl from the configuration's seqr-notification node, with a key; else the field above. */
+  notify: 'url' | 'node' | '';
   backURL: string;
   qr: QrImageFormat | '';
 }
@@ -85,7 +93,8 @@ export = function register(RED: NodeAPI): void {
     const node = this;
     const source = { value: def.invoice || 'payload', type: def.invoiceType || 'msg' };
     const sourceLabel = describeTypedInput(RED, source.value, source.type);
-    const defaults = invoiceDefaults(def);
+    const notifyNode = def.notify === 'node';
+    const defaults = invoiceDefaults(notifyNode ? { ...def, notificationUrl: '' } : def);
     const qrFormat: QrImageFormat = def.qr && def.qr in QR_IMAGES ? def.qr : 'none';
 
     const config = usableConfig(RED, node, def.seqr, defaults);
@@ -93,6 +102,24 @@ export = function register(RED: NodeAPI): void {
 
     const appScheme = config.appScheme;
     const client = config.acquire(node);
+    const configId = def.seqr;
+
+    /** Warned once per deploy and problem: a missing notification node slows payments down, it does not stop them. */
+    const warned = new Set<EndpointProblem>();
+    /** With notify "node": this invoice's notificationUrl and its key, or nothing (and a warning) without an endpoint. */
+    function notification(): { url: string; key: string } | undefined {
+      if (!notifyNode) return undefined;
+      const endpoint = notificationEndpointOf(configId);
+      if (endpoint.url === undefined) {
+        if (!warned.has(endpoint.problem)) {
+          warned.add(endpoint.problem);
+          node.warn(RED._(`seqr-send-invoice.warn.notify-${endpoint.problem}`));
+        }
+        return undefined;
+      }
+      const key = newNotificationKey();
+      return { url: urlWithKey(endpoint.url, key), key };
+    }
 
     async function sendInvoice(msg: NodeMessageInFlow, send: SendFn): Promise<void> {
       let input: unknown;
@@ -104,9 +131,10 @@ export = function register(RED: NodeAPI): void {
       if (Buffer.isBuffer(input) || Array.isArray(input)) {
         throw invalidInput(RED._('seqr-send-invoice.errors.not-an-invoice', { source: sourceLabel }));
       }
+      const notify = notification();
       let invoice;
       try {
-        invoice = buildInvoice(input as Parameters<typeof buildInvoice>[0], defaults);
+        invoice = buildInvoice(input as Parameters<typeof buildInvoice>[0], notify ? { ...defaults, notificationUrl: notify.url } : defaults);
       } catch (err) {
         if (!(err instanceof InvoiceInputError)) throw err;
         throw catchableError(err, RED._('seqr-send-invoice.errors.invalid-invoice', { source: sourceLabel, error: err.message }));
@@ -137,6 +165,8 @@ export = function register(RED: NodeAPI): void {
         acknowledgmentMode: invoice.acknowledgmentMode,
       };
       if (invoice.clientInvoiceId !== undefined) seqr.clientInvoiceId = invoice.clientInvoiceId;
+      // Only when the message did not give a notificationUrl of its own.
+      if (notify && invoice.notificationUrl === notify.url) seqr.notificationKey = notify.key;
       out.payload = payload;
       out.seqr = seqr;
       if (qrFormat !== 'none') out.qr = await QR_IMAGES[qrFormat](qrCode);

@@ -5,6 +5,8 @@
  * logged or showed, for secret checks.
  */
 import { readFileSync, readdirSync } from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 
 /** The part of a sinon spy the tests read (the helper's sinon has no types installed here). */
@@ -104,7 +106,46 @@ export const NODE_MODULES = {
   refund: nodeModule('seqr-refund.js'),
   cancelInvoice: nodeModule('seqr-cancel-invoice.js'),
   api: nodeModule('seqr-api.js'),
+  notification: nodeModule('seqr-notification.js'),
 };
+
+/**
+ * The test helper gives the runtime an express app for HTTP-in nodes (RED.httpNode) but serves only the admin
+ * app: load `module` with the flow (a "node module" that takes hold of RED.httpNode on each load), and this
+ * server, started on a loopback port, serves it at `url`.
+ */
+export class HttpNodeServer {
+  private app: http.RequestListener | undefined;
+  private readonly server = http.createServer((req, res) => {
+    if (this.app) this.app(req, res);
+    else res.writeHead(503).end();
+  });
+  url = '';
+  readonly module = (RED: Record<string, unknown>): void => {
+    this.app = RED.httpNode as http.RequestListener;
+  };
+
+  async start(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /** How many routes the app has for `path` (express 4 keeps them in _router.stack). */
+  routeCount(path: string): number {
+    const stack = (this.app as unknown as { _router?: { stack: Array<{ route?: { path: string } }> } } | undefined)?._router?.stack ?? [];
+    return stack.filter((layer) => layer.route?.path === path).length;
+  }
+
+  /** After an unload: the next load brings its own app. */
+  forget(): void {
+    this.app = undefined;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
 
 /** The tab every test flow lives on (Catch, Status and Complete nodes need one). */
 export const TAB: FlowNode = { id: 'tab1', type: 'tab', label: 'test' };
