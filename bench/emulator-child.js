@@ -2,8 +2,9 @@
 // `forkEmulator()` forks this file with an IPC channel; the child sends { url, baseUrl } when listening and
 // stops when the parent disconnects (or dies: the IPC channel closes with it). `createInvoices(child, n)` has
 // the child send n invoices to itself through a SeqrClient (no payer: they stay ISSUED), so that the parent's
-// memory and CPU figures hold only what it measures.
+// memory and CPU figures hold only what it measures. `pay(child, reference)` has the child's payer pay an invoice.
 const { fork } = require('node:child_process');
+const { performance } = require('node:perf_hooks');
 
 /** Forks the emulator; resolves with { child, url, baseUrl } once it listens. */
 function forkEmulator() {
@@ -11,6 +12,23 @@ function forkEmulator() {
   return new Promise((resolve, reject) => {
     child.once('message', (message) => resolve({ child, url: message.url, baseUrl: message.baseUrl }));
     child.once('exit', (code) => reject(new Error(`the emulator exited with ${code}`)));
+  });
+}
+
+/**
+ * The payer pays `reference` in the emulator's process; resolves with the time the payer tapped "pay" (epoch ms,
+ * sub-millisecond: performance.timeOrigin + performance.now(), comparable across processes on one machine).
+ */
+function pay(child, reference) {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message) => {
+      if (message.paid !== reference) return;
+      child.off('message', onMessage);
+      if (message.error) reject(new Error(message.error));
+      else resolve(message.at);
+    };
+    child.on('message', onMessage);
+    child.send({ pay: reference });
   });
 }
 
@@ -28,7 +46,7 @@ function createInvoices(child, count) {
   });
 }
 
-module.exports = { forkEmulator, createInvoices };
+module.exports = { forkEmulator, createInvoices, pay };
 
 if (require.main === module) {
   const { startEmulator } = require('../dist/emulator');
@@ -57,6 +75,14 @@ if (require.main === module) {
   startEmulator({ port: 0 }).then(
     (emulator) => {
       process.on('message', (message) => {
+        if (message.pay !== undefined) {
+          const at = performance.timeOrigin + performance.now();
+          emulator.payer.pay(message.pay).then(
+            () => process.send({ paid: message.pay, at }),
+            (error) => process.send({ paid: message.pay, error: error.message }),
+          );
+          return;
+        }
         if (message.createInvoices === undefined) return;
         sendInvoices(emulator.url, message.createInvoices).then(
           (references) => process.send({ references }),

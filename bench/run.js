@@ -1,15 +1,17 @@
 // `npm run bench`: every benchmark in turn (build first: the benchmarks use dist/), then one table of the
-// figures against their targets. BENCH_SECONDS shortens the status-node run (default 60 s) for a quick check.
+// figures against their targets. BENCH_SECONDS shortens the status-node run (default 60 s) for a quick check,
+// BENCH_PAYMENTS the notification-latency run (default 200 payments per flow).
 const { fork } = require('node:child_process');
 const pollCpu = require('./poll-cpu');
 const statusNode = require('./status-node');
+const notificationLatency = require('./notification-latency');
 
-/** The status-node bench in a fresh process, so that its RSS and event loop are its own. */
-function runStatusNodeApart() {
-  const child = fork(require.resolve('./status-node'), ['--report'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/** A bench in a fresh process, so that its RSS, event loop and Node-RED runtime are its own. */
+function runApart(name) {
+  const child = fork(require.resolve(`./${name}`), ['--report'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('message', resolve);
-    child.once('exit', (code) => reject(new Error(`the status-node bench exited with ${code} before reporting`)));
+    child.once('exit', (code) => reject(new Error(`the ${name} bench exited with ${code} before reporting`)));
   });
 }
 
@@ -17,7 +19,10 @@ function runStatusNodeApart() {
   console.log('\n== poll CPU (SeqrClient vs raw POST)');
   const cpu = await pollCpu.run();
   console.log('\n== seqr-payment-status node watching 2,000 invoices at 1 Hz');
-  const node = await runStatusNodeApart();
+  const node = await runApart('status-node');
+  console.log('\n== PAID latency: notification callback vs polling alone (1 s interval)');
+  const latency = await runApart('notification-latency');
+  const ms = (value) => value.toFixed(1) + ' ms';
 
   const rows = [
     ['client CPU per poll / raw POST', cpu.ratio.toFixed(2) + '×', '≤ ' + pollCpu.BUDGET + '×', cpu.ratio <= pollCpu.BUDGET],
@@ -27,11 +32,15 @@ function runStatusNodeApart() {
     ['peak RSS', node.rssMb.toFixed(0) + ' MB', `≤ ${statusNode.TARGETS.rssMb} MB`, node.rssMb <= statusNode.TARGETS.rssMb],
     ['polls per second', node.pollsPerSecond.toFixed(0), String(node.invoices), undefined],
     ['outputs 1/2 (paid/failed)', String(node.outcomes), '0', node.outcomes === 0],
+    ['PAID latency notified p50 / p90', `${ms(latency.notified.p50Ms)} / ${ms(latency.notified.p90Ms)}`, '', undefined],
+    ['PAID latency notified p99', ms(latency.notified.p99Ms), `≤ ${notificationLatency.TARGETS.notifiedP99Ms} ms`, latency.notified.p99Ms <= notificationLatency.TARGETS.notifiedP99Ms],
+    ['PAID latency notified max', ms(latency.notified.maxMs), '', undefined],
+    ['PAID latency polled p50 / p99', `${ms(latency.polled.p50Ms)} / ${ms(latency.polled.p99Ms)}`, '', undefined],
   ];
   const mark = (ok) => (ok === undefined ? '' : ok ? 'pass' : 'FAIL');
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i].length), ['metric', 'measured', 'target'][i].length));
   const line = (cells) => cells.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]) : cell)).join('  ').trimEnd();
-  console.log(`\n== Summary (${node.seconds} s status-node run; Node ${process.version})`);
+  console.log(`\n== Summary (${node.seconds} s status-node run, ${latency.payments} payments per latency flow; Node ${process.version})`);
   console.log(line(['metric', 'measured', 'target', 'result']));
   for (const row of rows) console.log(line([row[0], row[1], row[2], mark(row[3])]));
   process.exit(rows.some((row) => row[3] === false) ? 1 : 0);

@@ -12,47 +12,13 @@
  * ISSUED) and handed to the node as input messages; "give up after" is an hour so that every watch lasts the whole run.
  */
 const { subscribe, unsubscribe } = require('node:diagnostics_channel');
-const fs = require('node:fs');
-const http = require('node:http');
-const os = require('node:os');
-const path = require('node:path');
 const { createHistogram, monitorEventLoopDelay } = require('node:perf_hooks');
 const { createInvoices, forkEmulator } = require('./emulator-child');
+const { startNodeRed } = require('./embedded-node-red');
 const { PUBLIC_TEST_TERMINAL, POLL_START_CHANNEL } = require('../dist');
 
 const TARGETS = { latenessP99Ms: 50, eventLoopP99Ms: 20, rssMb: 150 };
-const REPO_ROOT = path.join(__dirname, '..');
 const WARM_UP_MS = 3000;
-
-/** Node-RED embedded in this process, quiet, with no editor or HTTP nodes, loading this package's nodes. */
-async function startNodeRed(flows, credentials) {
-  const RED = require('node-red');
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'seqr-bench-'));
-  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flows));
-  fs.writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify(credentials));
-  RED.init(http.createServer(), {
-    userDir,
-    flowFile: 'flows.json',
-    credentialSecret: false,
-    nodesDir: [REPO_ROOT],
-    httpAdminRoot: false,
-    httpNodeRoot: false,
-    telemetry: { enabled: false },
-    editorTheme: { tours: false, palette: { catalogues: [] } },
-    logging: { console: { level: process.env.BENCH_LOG || 'warn', metrics: false, audit: false } },
-  });
-  // RED.start() resolves before the flows run: wait for them.
-  const flowsStarted = new Promise((resolve) => RED.events.once('flows:started', resolve));
-  await RED.start();
-  await flowsStarted;
-  return {
-    RED,
-    async stop() {
-      await RED.stop();
-      fs.rmSync(userDir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** BENCH_VERBOSE=1: where the memory goes. */
 function memory() {
