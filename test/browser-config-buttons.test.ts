@@ -5,13 +5,14 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startEmulator, type EmulatorHandle } from '../src/emulator';
 import { PUBLIC_TEST_RESELLER, PUBLIC_TEST_TERMINAL } from '../src/seqr/types';
 import { launchChromium, openPage } from './helpers/browser';
-import { NodeRedProcess } from './helpers/node-red-process';
+import { NodeRedProcess, TEST_ADMIN_AUTH, TEST_USERS } from './helpers/node-red-process';
 
 /*
- * The seqr-config dialog's buttons in a real editor (Node-RED's CLI and Chromium) against the emulator: Test
- * connection with the stored password and with a wrong typed one, Register terminal filling in the new terminal,
- * Assign SEQR ID, then Done and Deploy as a user would, after which the runtime keeps the generated password.
- * Every answer the browser got is checked for passwords.
+ * The seqr-config dialog's buttons in a real editor (Node-RED's CLI with adminAuth, and Chromium) against the
+ * emulator, logged in as a user who may change flows: Test connection with the stored password and with a wrong
+ * typed one, Register terminal filling in the new terminal, Assign SEQR ID, then Done and Deploy as a user
+ * would, after which the runtime keeps the generated password. Every answer the browser got is checked for
+ * passwords.
  */
 
 const CONFIG_ID = 'c0ffee0000000001';
@@ -35,6 +36,7 @@ describe('browser: the seqr-config buttons in the editor', function () {
         { id: 'send1', type: 'seqr-send-invoice', z: 'tab1', x: 200, y: 100, seqr: CONFIG_ID, title: 'Browser', currency: 'SEK', wires: [[]] },
       ],
       credentials: { [CONFIG_ID]: { principalId: PUBLIC_TEST_TERMINAL.id, password: PUBLIC_TEST_TERMINAL.password } },
+      settings: { adminAuth: TEST_ADMIN_AUTH },
     });
     await red.start();
     browser = await launchChromium();
@@ -45,7 +47,12 @@ describe('browser: the seqr-config buttons in the editor', function () {
       const json = /json/.test(response.headers()['content-type'] ?? '');
       if (new URL(response.url()).origin === red.url && json) void response.text().then((text) => received.push(text), () => undefined);
     });
+    // Logged in through the editor's login dialog as a user with write permission: the editor then sends the
+    // user's token with every admin call, the buttons' too.
     await page.goto(red.url);
+    await page.fill('#node-dialog-login-username', 'admin');
+    await page.fill('#node-dialog-login-password', TEST_USERS.admin.password);
+    await page.click('#node-dialog-login-submit');
     await page.locator('.red-ui-palette-node[data-palette-type="seqr-send-invoice"]').waitFor({ state: 'visible' });
   });
   after(async function () {

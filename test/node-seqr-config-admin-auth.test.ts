@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { startEmulator, type EmulatorHandle } from '../src/emulator';
 import { PUBLIC_TEST_RESELLER, PUBLIC_TEST_TERMINAL } from '../src/seqr/types';
-import { NodeRedProcess } from './helpers/node-red-process';
+import { NodeRedProcess, TEST_ADMIN_AUTH } from './helpers/node-red-process';
 
 /*
  * The seqr-config buttons' admin endpoints in a real Node-RED (the CLI, as users run it) with adminAuth on:
@@ -13,11 +13,6 @@ import { NodeRedProcess } from './helpers/node-red-process';
  * deployed configuration works with the generated password, which the editor never sees.
  */
 
-// bcrypt hashes (cost 8) of the two users' passwords, as settings.js holds them.
-const USERS = {
-  admin: { password: 'admin-test-pw', hash: '$2b$08$vhneLl0/UIJ22X.dy.6jCuwoEHIKobbGpbaoPQhPdEN7D/RPAAzAa', permissions: '*' },
-  viewer: { password: 'viewer-test-pw', hash: '$2b$08$pGIxMtCIEYgZJD.YTiVbyubpwrWk28sKH2ZQFOMP6xv.V1QTAkM7G', permissions: 'read' },
-};
 const CONFIG_ID = 'a1b2c3d4e5f60718';
 
 describe('seqr-config editor buttons with adminAuth (a real Node-RED)', function () {
@@ -43,17 +38,6 @@ describe('seqr-config editor buttons with adminAuth (a real Node-RED)', function
     return { status: response.status, text, json: () => JSON.parse(text) as Record<string, unknown> };
   }
 
-  /** The editor's login: POST /auth/token with the user's name and password, asking for the user's permissions. */
-  async function login(user: keyof typeof USERS): Promise<string> {
-    const response = await fetch(`${red.url}/auth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ client_id: 'node-red-admin', grant_type: 'password', scope: USERS[user].permissions, username: user, password: USERS[user].password }),
-    });
-    assert.equal(response.status, 200, `${user} logs in`);
-    return String(((await response.json()) as { access_token: string }).access_token);
-  }
-
   before(async function () {
     emu = await startEmulator({ port: 0 });
     red = new NodeRedProcess({
@@ -62,16 +46,11 @@ describe('seqr-config editor buttons with adminAuth (a real Node-RED)', function
         { id: CONFIG_ID, type: 'seqr-config', name: 'till', endpoint: emu.url, principalType: 'TERMINALID', userId: '9900', timeout: 5000, verifyServerCert: true, ca: '', appScheme: 'SEQR' },
       ],
       credentials: { [CONFIG_ID]: { principalId: PUBLIC_TEST_TERMINAL.id, password: PUBLIC_TEST_TERMINAL.password } },
-      settings: {
-        adminAuth: {
-          type: 'credentials',
-          users: Object.entries(USERS).map(([username, user]) => ({ username, password: user.hash, permissions: user.permissions })),
-        },
-      },
+      settings: { adminAuth: TEST_ADMIN_AUTH },
     });
     await red.start();
-    tokens.admin = await login('admin');
-    tokens.viewer = await login('viewer');
+    tokens.admin = await red.token('admin');
+    tokens.viewer = await red.token('viewer');
   });
   after(async function () {
     await red?.dispose();

@@ -20,6 +20,18 @@ export interface NodeRedOptions {
   settings?: Record<string, unknown>;
 }
 
+/** Users for `adminAuth` in tests, with bcrypt hashes (cost 8) of their passwords as settings.js holds them. */
+export const TEST_USERS = {
+  admin: { password: 'admin-test-pw', hash: '$2b$08$vhneLl0/UIJ22X.dy.6jCuwoEHIKobbGpbaoPQhPdEN7D/RPAAzAa', permissions: '*' },
+  viewer: { password: 'viewer-test-pw', hash: '$2b$08$pGIxMtCIEYgZJD.YTiVbyubpwrWk28sKH2ZQFOMP6xv.V1QTAkM7G', permissions: 'read' },
+} as const;
+
+/** The `adminAuth` setting with TEST_USERS: an admin who may do everything and a viewer who may only read. */
+export const TEST_ADMIN_AUTH = {
+  type: 'credentials',
+  users: Object.entries(TEST_USERS).map(([username, user]) => ({ username, password: user.hash, permissions: user.permissions })),
+};
+
 export class NodeRedProcess {
   readonly userDir: string;
   private child: ChildProcess | undefined;
@@ -86,6 +98,17 @@ export class NodeRedProcess {
         if (!listening) reject(new Error(`Node-RED exited with ${code}:\n${this.output.slice(-3000)}`));
       });
     });
+  }
+
+  /** A test user's access token, as the editor's login gets it (POST /auth/token, asking for the user's permissions). */
+  async token(user: keyof typeof TEST_USERS): Promise<string> {
+    const response = await fetch(`${this.url}/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: 'node-red-admin', grant_type: 'password', scope: TEST_USERS[user].permissions, username: user, password: TEST_USERS[user].password }),
+    });
+    if (response.status !== 200) throw new Error(`${user} could not log in: HTTP ${response.status}`);
+    return String(((await response.json()) as { access_token: string }).access_token);
   }
 
   /** Node-RED's own shutdown (SIGTERM): closes every node and the context stores, then exits. */
