@@ -33,12 +33,12 @@ class Launcher {
   stderr = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(userDir: string) {
+  constructor(userDir: string, env: Record<string, string> = {}) {
     if (!existsSync(START_JS)) throw new Error('dist/demo/start.js is missing: run `npm run build` (npm test does)');
     this.child = spawn(process.execPath, [START_JS], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, SEQR_DEMO_HOST: '127.0.0.1', SEQR_DEMO_EDITOR_PORT: '0', SEQR_DEMO_EMULATOR_PORT: '0', SEQR_DEMO_USERDIR: userDir },
+      env: { ...process.env, SEQR_DEMO_HOST: '127.0.0.1', SEQR_DEMO_EDITOR_PORT: '0', SEQR_DEMO_EMULATOR_PORT: '0', SEQR_DEMO_USERDIR: userDir, ...env },
     });
     this.child.stdout?.on('data', (chunk: Buffer) => (this.stdout += chunk.toString()));
     this.child.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
@@ -315,5 +315,43 @@ describe('npm start (the demo launcher)', function () {
     }
     launcher.child.kill('SIGTERM');
     assert.deepEqual(await launcher.exited, { code: 0, signal: null });
+  });
+});
+
+describe('npm start when it cannot start', function () {
+  this.timeout(60_000);
+  let userDir: string;
+  const taken = net.createServer();
+  before(async function () {
+    userDir = mkdtempSync(path.join(tmpdir(), 'seqr-demo-'));
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  });
+  after(async function () {
+    await new Promise((resolve) => taken.close(resolve));
+    rmSync(userDir, { recursive: true, force: true });
+  });
+
+  for (const variable of ['SEQR_DEMO_EMULATOR_PORT', 'SEQR_DEMO_EDITOR_PORT']) {
+    it(`exits 1 naming ${variable} when its port is taken, printing no URLs`, async function () {
+      const port = String((taken.address() as net.AddressInfo).port);
+      const launcher = new Launcher(userDir, { [variable]: port });
+      try {
+        assert.deepEqual(await launcher.exited, { code: 1, signal: null });
+        assert.match(launcher.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: it is in use\\. Set ${variable}`));
+        assert.equal(launcher.stdout, '', 'no URLs');
+      } finally {
+        launcher.kill();
+      }
+    });
+  }
+
+  it('exits 1 on a port that is not a port', async function () {
+    const launcher = new Launcher(userDir, { SEQR_DEMO_EDITOR_PORT: 'http' });
+    try {
+      assert.deepEqual(await launcher.exited, { code: 1, signal: null });
+      assert.match(launcher.stderr, /SEQR_DEMO_EDITOR_PORT must be a TCP port \(0 for a free one\), not "http"/);
+    } finally {
+      launcher.kill();
+    }
   });
 });

@@ -104,6 +104,14 @@ function listen(server: http.Server, portNumber: number, host: string): Promise<
   });
 }
 
+/** A failure to listen, told with the variable that changes the port (a second demo, or another program). */
+function listenError(err: Error, what: string, host: string, portNumber: number, variable: string): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') return err;
+  const reason = code === 'EADDRINUSE' ? 'is in use' : code === 'EACCES' ? 'is not allowed' : 'is not an address of this machine';
+  return new Error(`${what} cannot listen on ${hostInUrl(host)}:${portNumber}: it ${reason}. Set ${variable} (0 picks a free port) or SEQR_DEMO_HOST.`);
+}
+
 /** Writes a line to stderr (the demo's log; stdout is for the URLs). */
 function logLine(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -122,6 +130,8 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     host: options.host,
     port: options.emulatorPort,
     log: (line) => logLine(`${new Date().toISOString()} [emulator] ${line}`),
+  }).catch((err: Error) => {
+    throw listenError(err, 'the emulator', options.host, options.emulatorPort, 'SEQR_DEMO_EMULATOR_PORT');
   });
   process.env[ENDPOINT_VARIABLE] = emulator.url;
 
@@ -144,7 +154,9 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const settings = require(path.join(CHECKOUT, 'demo', 'settings.js')) as Record<string, unknown>;
-    const editorPort = await listen(server, options.editorPort, options.host);
+    const editorPort = await listen(server, options.editorPort, options.host).catch((err: Error) => {
+      throw listenError(err, 'Node-RED', options.host, options.editorPort, 'SEQR_DEMO_EDITOR_PORT');
+    });
     // uiHost/uiPort only inform here (embedded, the server above listens); nodesDir loads this package.
     RED.init(server, { ...settings, uiHost: options.host, uiPort: editorPort, userDir: options.userDir, nodesDir: CHECKOUT });
     // RED.start() resolves before the flows file is loaded; the flows (the dashboard's socket.io with them)
