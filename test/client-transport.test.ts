@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import type * as http from 'node:http';
 import * as https from 'node:https';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { SeqrClient, type SeqrClientOptions } from '../src/seqr/client';
 import { SeqrTransportError, isRetryable, redact } from '../src/seqr/errors';
 import { extractFault, networkErrorKind, SeqrTransport } from '../src/seqr/transport';
+import { eventually } from './helpers/seqr';
 import { Servers, assertNoSecret, closeServer, envelope, failure, listen, readBody, refusedUrl, soapFault } from './helpers/loopback';
 
 /*
@@ -233,6 +235,90 @@ describe('SeqrClient transport failures', () => {
       next();
     });
     assert.equal((await client(url).getPaymentStatus('1', 0)).resultDescription, 'SUCCÉSS ✓ Åsa');
+  });
+
+  describe('at most maxSockets calls on the wire', () => {
+    /** An HTTP server that holds every request until the test answers it. */
+    async function holdingServer() {
+      const held: http.ServerResponse[] = [];
+      let seen = 0;
+      const { url } = await servers.http((request, response) => {
+        seen++;
+        request.resume();
+        held.push(response);
+      });
+      const answerAll = () => {
+        for (const response of held.splice(0)) response.end(STATUS_ANSWER);
+      };
+      return { url, held, seen: () => seen, answerAll };
+    }
+
+    const until = (condition: () => boolean, what: string) => eventually(() => assert.ok(condition(), what), 5000);
+
+    const post = (transport: SeqrTransport, url: string) =>
+      new Promise<{ error: SeqrTransportError | null; status?: number }>((resolve) =>
+        transport.post(url, '<x/>', 'getPaymentStatus', [PASSWORD], (error, status) => resolve({ error, status })),
+      );
+
+    it('queues the other calls and starts each as a connection frees up', async () => {
+      const server = await holdingServer();
+      const transport = new SeqrTransport({ maxSockets: 2, timeoutMs: 10_000 });
+      try {
+        const results = Array.from({ length: 6 }, () => post(transport, server.url));
+        await until(() => server.held.length === 2, 'two requests on the wire');
+        assert.equal(transport.queued, 4);
+        // Two answers free two connections: the next two queued calls go out, no more.
+        server.answerAll();
+        await until(() => server.held.length === 2 && server.seen() === 4, 'the next two on the wire');
+        assert.equal(transport.queued, 2);
+        server.answerAll();
+        await until(() => server.held.length === 2 && server.seen() === 6, 'the last two on the wire');
+        assert.equal(transport.queued, 0);
+        server.answerAll();
+        for (const result of await Promise.all(results)) assert.deepEqual(result, { error: null, status: 200 });
+      } finally {
+        transport.close();
+      }
+    });
+
+    it('counts a queued call\'s deadline from the call: it times out without ever being sent', async () => {
+      const server = await holdingServer();
+      const transport = new SeqrTransport({ maxSockets: 1, timeoutMs: 300 });
+      try {
+        const [first, second] = await Promise.all([post(transport, server.url), post(transport, server.url)]);
+        for (const { error } of [first, second]) {
+          assert.equal(error?.kind, 'timeout');
+          assert.match(String(error?.message), /no complete answer within 300 ms/);
+        }
+        assert.equal(server.seen(), 1);
+      } finally {
+        transport.close();
+        server.answerAll();
+      }
+    });
+
+    it('fails the queued calls as closed when the client closes', async () => {
+      const server = await holdingServer();
+      const transport = new SeqrTransport({ maxSockets: 1, timeoutMs: 10_000 });
+      const onWire = post(transport, server.url);
+      const queued = [post(transport, server.url), post(transport, server.url)];
+      await until(() => server.held.length === 1, 'one request on the wire');
+      transport.close();
+      for (const { error } of await Promise.all(queued)) {
+        assert.equal(error?.kind, 'closed');
+        assert.equal(error?.retryable, false);
+      }
+      assert.equal(transport.queued, 0);
+      // The call on the wire ends as the agent closes its connection.
+      assert.ok((await onWire).error instanceof SeqrTransportError);
+      server.answerAll();
+    });
+
+    it('refuses a maxSockets that is not a positive whole number', () => {
+      for (const maxSockets of [0, -1, 1.5, Number.NaN]) {
+        assert.throws(() => new SeqrTransport({ maxSockets }), /maxSockets must be a positive whole number/);
+      }
+    });
   });
 
   it('refuses calls after close with a non-retryable error', async () => {

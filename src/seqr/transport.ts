@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { performance } from 'node:perf_hooks';
 import { SeqrTransportError, redact, type TransportErrorKind } from './errors';
 
 /**
@@ -11,6 +12,12 @@ import { SeqrTransportError, redact, type TransportErrorKind } from './errors';
  * a deadline that aborts the request, and failures turned into SeqrTransportError with a kind and a retry
  * verdict (see errors.ts). It only moves bytes: a 200 answer goes back to soap to parse; any other status is
  * reported as a SOAP fault (when the body holds one) or an HTTP error here.
+ *
+ * At most `maxSockets` calls are on the wire at once; the others wait in a queue of plain records and get
+ * their request, buffers and deadline timer only when a connection is theirs. Node's Agent would queue
+ * them too, but as fully built requests: with 2,000 invoices polled every second and a slow SEQR, that is
+ * 2,000 live requests, all old enough to be promoted to V8's old generation before they die. A queued call's
+ * deadline counts from the call, so a long queue shows up as timeouts, never as calls waiting forever.
  */
 
 export interface TlsOptions {
@@ -45,6 +52,22 @@ interface SoapResponse {
 }
 
 type SoapCallback = (error: unknown, response?: SoapResponse, body?: string) => void;
+
+type PostDone = (error: SeqrTransportError | null, status?: number, headers?: http.IncomingHttpHeaders, body?: string) => void;
+
+/** A call waiting for a free connection. */
+interface QueuedCall {
+  target: http.RequestOptions;
+  xml: string;
+  operation: string;
+  secrets: ReadonlyArray<string>;
+  done: PostDone;
+  /** performance.now() when the call was made. */
+  calledAt: number;
+}
+
+/** The queue's consumed head is cut off once it is this long (and half the array). */
+const QUEUE_COMPACT_AT = 1024;
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -91,6 +114,11 @@ export class SeqrTransport {
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
   private closed = false;
+  private readonly maxActive: number;
+  private active = 0;
+  /** Waiting calls; entries before queueHead are consumed (cleared). */
+  private readonly queue: Array<QueuedCall | undefined> = [];
+  private queueHead = 0;
   // The last endpoint's parsed request options: the client posts to one endpoint, so this is parsed once.
   private lastUrl = '';
   private lastTarget: http.RequestOptions = {};
@@ -101,9 +129,13 @@ export class SeqrTransport {
     if (!(Number.isFinite(this.timeoutMs) && this.timeoutMs > 0)) {
       throw new RangeError(`timeoutMs must be a positive number of milliseconds, not ${String(options.timeoutMs)}`);
     }
+    this.maxActive = options.maxSockets ?? 64;
+    if (!(Number.isInteger(this.maxActive) && this.maxActive > 0)) {
+      throw new RangeError(`maxSockets must be a positive whole number, not ${String(options.maxSockets)}`);
+    }
     const agentOptions = {
       keepAlive: true,
-      maxSockets: options.maxSockets ?? 64,
+      maxSockets: this.maxActive,
       // Idle sockets are dropped after this unless the server's Keep-Alive header asks for less.
       timeout: 30_000,
     };
@@ -135,7 +167,7 @@ export class SeqrTransport {
     xml: string,
     operation: string,
     secrets: ReadonlyArray<string>,
-    done: (error: SeqrTransportError | null, status?: number, headers?: http.IncomingHttpHeaders, body?: string) => void,
+    done: PostDone,
   ): void {
     if (this.closed) {
       done(new SeqrTransportError(operation, 'closed'));
@@ -148,8 +180,47 @@ export class SeqrTransport {
       done(new SeqrTransportError(operation, 'network', { causeMessage: redact(String((error as Error).message), secrets) }));
       return;
     }
-    const payload = Buffer.from(xml, 'utf8');
-    this.attempt(target, payload, operation, secrets, true, done);
+    if (this.active >= this.maxActive) {
+      this.queue.push({ target, xml, operation, secrets, done, calledAt: performance.now() });
+      return;
+    }
+    this.start(target, xml, operation, secrets, this.timeoutMs, done);
+  }
+
+  /** Number of calls waiting for a connection. */
+  get queued(): number {
+    return this.queue.length - this.queueHead;
+  }
+
+  /** Puts a call on the wire; its slot is given to the next queued call when it settles. */
+  private start(
+    target: http.RequestOptions,
+    xml: string,
+    operation: string,
+    secrets: ReadonlyArray<string>,
+    timeoutMs: number,
+    done: PostDone,
+  ): void {
+    this.active++;
+    this.attempt(target, Buffer.from(xml, 'utf8'), operation, secrets, timeoutMs, true, (error, status, headers, body) => {
+      this.active--;
+      this.startQueued();
+      done(error, status, headers, body);
+    });
+  }
+
+  private startQueued(): void {
+    while (this.active < this.maxActive && this.queueHead < this.queue.length) {
+      const call = this.queue[this.queueHead]!;
+      this.queue[this.queueHead++] = undefined;
+      if (this.queueHead >= QUEUE_COMPACT_AT && this.queueHead * 2 >= this.queue.length) {
+        this.queue.splice(0, this.queueHead);
+        this.queueHead = 0;
+      }
+      const leftMs = this.timeoutMs - (performance.now() - call.calledAt);
+      if (leftMs <= 0) call.done(timeoutError(call.operation, this.timeoutMs));
+      else this.start(call.target, call.xml, call.operation, call.secrets, leftMs, call.done);
+    }
   }
 
   private attempt(
@@ -157,8 +228,9 @@ export class SeqrTransport {
     payload: Buffer,
     operation: string,
     secrets: ReadonlyArray<string>,
+    timeoutMs: number,
     mayRetryStaleSocket: boolean,
-    done: (error: SeqrTransportError | null, status?: number, headers?: http.IncomingHttpHeaders, body?: string) => void,
+    done: PostDone,
   ): void {
     let finished = false;
     let timedOut = false;
@@ -202,7 +274,7 @@ export class SeqrTransport {
       if (mayRetryStaleSocket && !answered && request.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE')) {
         finished = true;
         clearTimeout(timer);
-        this.attempt(target, payload, operation, secrets, false, done);
+        this.attempt(target, payload, operation, secrets, timeoutMs, false, done);
         return;
       }
       finish(socketError(operation, error, secrets));
@@ -211,7 +283,7 @@ export class SeqrTransport {
       timedOut = true;
       request.destroy();
       finish(timeoutError(operation, this.timeoutMs));
-    }, this.timeoutMs);
+    }, timeoutMs);
     request.end(payload);
   }
 
@@ -243,6 +315,10 @@ export class SeqrTransport {
   /** Closes idle connections and refuses further calls. */
   close(): void {
     this.closed = true;
+    const waiting = this.queue.splice(this.queueHead);
+    this.queue.length = 0;
+    this.queueHead = 0;
+    for (const call of waiting) call?.done(new SeqrTransportError(call.operation, 'closed'));
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
   }
