@@ -207,7 +207,7 @@ describe('seqr-config editor buttons (admin endpoints)', function () {
       assert.equal(stored?.principalId, answer.body.terminalId);
     });
 
-    it('a wrong reseller password: 502 with code 20, nothing stored; missing inputs and a bad sticker number: 400', async function () {
+    it('a wrong reseller password: 502 with code 20, nothing stored; missing inputs, a bad sticker number, a sticker for a reseller: 400', async function () {
       const wrong = await registration(UNDEPLOYED, { id: PUBLIC_TEST_RESELLER.id, userId: '9900', password: 'wrong-reseller-pw' });
       assert.equal(wrong.status, 502);
       assert.equal(wrong.body.code, 20);
@@ -226,6 +226,11 @@ describe('seqr-config editor buttons (admin endpoints)', function () {
       const badSticker = await post(DEPLOYED, 'assign-seqr-id', { settings: settings(emu.url), credentials: { principalId: PUBLIC_TEST_TERMINAL.id, password: '__PWRD__' }, seqrId: 'NR 12/3' });
       assert.equal(badSticker.status, 400);
       assert.equal(badSticker.body.field, 'seqrId');
+
+      const asReseller = await post(DEPLOYED, 'assign-seqr-id', { settings: settings(emu.url, { principalType: 'RESELLERUSER' }), credentials: { principalId: PUBLIC_TEST_RESELLER.id, password: PUBLIC_TEST_RESELLER.password }, seqrId: 'NR123' });
+      assert.equal(asReseller.status, 400);
+      assert.equal(asReseller.body.field, 'principalType');
+      assert.match(String(asReseller.body.error), /choose Log in as terminal/);
     });
 
     it('never writes credentials onto a node of another type', async function () {

@@ -197,6 +197,8 @@ export function registerAdminEndpoints(RED: NodeAPI): void {
     const settings = isRecord(body.settings) ? body.settings : {};
     const seqrId = text(body.seqrId);
     if (!SEQR_ID.test(seqrId)) throw inputError('seqrId', 'bad-seqr-id');
+    // A sticker belongs to a terminal, which links it with its own id and password (spec §3.10).
+    if (settings.principalType === 'RESELLERUSER') throw new AdminError(400, t('errors.assign-needs-terminal'), { field: 'principalType' });
     const credentials = dialogCredentials(id, body);
     const options = clientOptions({ ...settings, principalType: 'TERMINALID' }, credentials);
     await withClient(options, (client) => client.assignSeqrId(seqrId));
