@@ -206,10 +206,30 @@ describe('seqr-notification node', function () {
     assert.equal((await issue()).seqr.notificationKey, undefined);
     assert.match(String(callsOf(helper.getNode('send'), 'warn')[0]?.[0]), /has no public URL/);
 
+    // Two notification nodes for one configuration: which one SEQR should call is unclear, so neither.
+    await helper.unload();
+    httpNodeServer.forget();
+    const second = { id: 'notify2', type: 'seqr-notification', seqr: 'cfg', url: '/seqr/other', publicUrl: httpNodeServer.url, x: 100, y: 100, z: TAB.id, wires: [[]] };
+    await load([...shopFlow(), second]);
+    assert.equal((await issue()).seqr.notificationKey, undefined);
+    assert.match(String(callsOf(helper.getNode('send'), 'warn')[0]?.[0]), /Several seqr-notification nodes/);
+
     // A notificationUrl in the message wins over the node's setting: no key then.
     const own = nextMessage<Msg>(helper.getNode('issued'));
     helper.getNode('send').receive({ payload: { amount: '5.00', notificationUrl: 'https://shop.example.com/own' } });
     assert.equal((await own).seqr.notificationKey, undefined);
+  });
+
+  it('joins a public URL with a prefix or a trailing slash and a path without a leading slash', async function () {
+    await load(shopFlow({ notify: { url: 'shop/notify', publicUrl: `${httpNodeServer.url}/red/` } }));
+    const issued = await issue();
+    const reference = String(issued.payload.invoiceReference);
+    await rig.emu.payer.pay(reference);
+    // The emulator's POST went to <public URL>/red/shop/notify, where nothing listens in this test (404): the URL is
+    // what a reverse proxy mapping /red to Node-RED's root would receive.
+    await pause(300);
+    assert.ok(emulatorLog.some((line) => line.includes(`${reference} to ${httpNodeServer.url}/red/shop/notify: HTTP 404`)), emulatorLog.join('\n'));
+    assert.equal((await post(`/shop/notify?key=${String(issued.seqr.notificationKey)}`)).status, 200, 'the route itself is /shop/notify');
   });
 
   it('refuses a missing path or a public URL that is not an http(s) base, with a red status', async function () {
