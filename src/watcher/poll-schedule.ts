@@ -91,7 +91,9 @@ export class PollSchedule<T extends ScheduledItem> {
     this.timer = undefined;
     this.timerAt = next;
     if (next === Infinity) return;
-    this.timer = setTimeout(this.onTimer, Math.max(0, next - performance.now()));
+    // Rounded up: Node keeps timers in whole milliseconds and would otherwise wake a fraction early, only to
+    // be armed again.
+    this.timer = setTimeout(this.onTimer, Math.max(0, Math.ceil(next - performance.now())));
   }
 
   /** Removes and returns the item at `index`. */
