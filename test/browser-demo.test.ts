@@ -1,0 +1,313 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { launchChromium, openPage, pngSize, screenshot } from './helpers/browser';
+import { DemoProcess } from './helpers/demo-process';
+
+/*
+ * The demo as a user meets it: `node dist/demo/start.js` (what `npm start` runs after the build) on free ports,
+ * then Chromium on its three URLs. The till: charge, pay on the phone, PAID and the receipt; charge and cancel.
+ * The editor: the SEQR palette, every node's edit dialog and the configuration node's, an example imported from
+ * Import ▸ Examples and deployed. Ctrl-C stops it. Writes the README's screenshots of the till, the payer app
+ * and the editor.
+ */
+
+const ROOT = path.join(__dirname, '..');
+const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { 'node-red': { nodes: Record<string, string> } };
+
+/** What the editor should show of a node type, read from its nodes/<type>.html. */
+interface EditorFile {
+  type: string;
+  category: string;
+  /** The ids of the inputs in its edit template (node-input-… or node-config-input-…). */
+  fieldIds: string[];
+  /** The first words of its help's summary paragraph. */
+  helpStart: string;
+  /** Its name in the palette and the help sidebar (the catalog's paletteLabel). */
+  paletteLabel: string;
+}
+
+function editorFile(type: string): EditorFile {
+  const html = readFileSync(path.join(ROOT, path.dirname(pkg['node-red'].nodes[type]), `${type}.html`), 'utf8');
+  const section = (attribute: string) => {
+    const start = html.indexOf(`${attribute}="${type}"`);
+    return html.slice(start, html.indexOf('</script>', start));
+  };
+  const fieldIds = [...section('data-template-name').matchAll(/<(?:input|select|textarea)[^>]*\bid="(node-(?:config-)?input-[\w-]+)"/g)].map((m) => m[1]);
+  const summary = /<p>([\s\S]*?)<\/p>/.exec(section('data-help-name'))?.[1] ?? '';
+  const words = summary.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim().split(' ').slice(0, 5).join(' ');
+  const catalog = JSON.parse(readFileSync(path.join(ROOT, 'nodes', 'locales', 'en-US', `${type}.json`), 'utf8')) as Record<string, { paletteLabel?: string }>;
+  return { type, category: /category:\s*'([^']+)'/.exec(html)?.[1] ?? '', fieldIds, helpStart: words, paletteLabel: catalog[type]?.paletteLabel ?? type };
+}
+
+const EDITOR_FILES = Object.keys(pkg['node-red'].nodes).map(editorFile);
+const PALETTE_TYPES = EDITOR_FILES.filter((file) => file.category !== 'config');
+const CONFIG_FILE = EDITOR_FILES.find((file) => file.category === 'config');
+
+/** Editor text that is an i18n key nobody translated, such as `seqr-refund.label.amount`. */
+const RAW_I18N_KEY = /\bseqr-[a-z-]+\.[a-zA-Z]+\.[\w.]+/;
+
+describe('browser: the demo (npm start)', function () {
+  this.timeout(120_000);
+
+  let demo: DemoProcess;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  before(async function () {
+    browser = await launchChromium();
+    demo = new DemoProcess();
+    await demo.start();
+  });
+  after(async function () {
+    for (const context of contexts) await context.close();
+    await browser?.close();
+    await demo?.stop();
+  });
+
+  async function page(url: string, viewport: { width: number; height: number }): Promise<Page> {
+    const opened = await openPage(browser, viewport);
+    contexts.push(opened.context);
+    await opened.page.goto(url);
+    return opened.page;
+  }
+
+  describe('the till and the payer app', function () {
+    let till: Page;
+    let phone: Page;
+
+    before(async function () {
+      till = await page(demo.tillUrl, { width: 1100, height: 760 });
+      phone = await page(demo.payerAppUrl, { width: 420, height: 720 });
+    });
+
+    const status = () => till.locator('.seqr-status');
+
+    /** Enters an amount, presses Charge and waits for the QR code; returns the invoice reference from the deep link. */
+    async function charge(amount: string): Promise<string> {
+      const before = await till.evaluate(() => document.querySelector('a.seqr-deeplink')?.getAttribute('href') ?? null);
+      await till.getByLabel('Amount').fill(amount);
+      await till.getByRole('button', { name: 'Charge' }).click();
+      await till.locator('.seqr-status', { hasText: 'Waiting for payment' }).waitFor({ state: 'visible' });
+      await till.locator('img.seqr-qr').waitFor({ state: 'visible' });
+      const link = till.locator('a.seqr-deeplink');
+      await link.waitFor({ state: 'visible' });
+      // A second charge: wait for the new invoice's link, not the last one's.
+      await till.waitForFunction((old) => document.querySelector('a.seqr-deeplink')?.getAttribute('href') !== old, before);
+      const href = (await link.getAttribute('href')) ?? '';
+      const reference = /\/R(\d+)$/.exec(href)?.[1];
+      assert.ok(reference, `the deep link names the invoice: ${href}`);
+      return reference;
+    }
+
+    function listed(reference: string): Locator {
+      return phone.locator('li.invoice', { hasText: `Ref ${reference}` });
+    }
+
+    it('charges on the till, the customer pays in the payer app, the till shows PAID and the receipt', async function () {
+      const reference = await charge('149.90');
+      const qr = till.locator('img.seqr-qr');
+      assert.match((await qr.getAttribute('src')) ?? '', /^data:image\/(png|svg\+xml)[;,]/);
+      assert.ok(((await qr.boundingBox())?.width ?? 0) >= 100, 'the QR code is big enough to scan');
+      await screenshot(till, 'till');
+
+      const item = listed(reference);
+      await item.waitFor({ state: 'visible' });
+      assert.equal((await item.locator('.amount').textContent())?.trim(), '149.90 SEK');
+      const deepLink = (await till.locator('a.seqr-deeplink').getAttribute('href')) ?? '';
+      await phone.getByLabel('QR text, deep link, sticker code or invoice reference').fill(deepLink);
+      await phone.locator('#scan-form button[data-action=scan]').click();
+      await phone.locator('#message', { hasText: 'Scanned: 149.90 SEK' }).waitFor({ state: 'visible' });
+      const phonePng = await screenshot(phone, 'payer-app');
+      assert.deepEqual(pngSize(phonePng), { width: 420, height: 720 });
+
+      await phone.locator('#scan-form button[data-action=pay]').click();
+      await phone.locator('#message', { hasText: 'Paid: 149.90 SEK' }).waitFor({ state: 'visible' });
+      await till.locator('.seqr-status', { hasText: 'PAID' }).waitFor({ state: 'visible' });
+      const receipt = till.locator('pre.seqr-receipt');
+      await receipt.waitFor({ state: 'visible' });
+      const receiptText = (await receipt.textContent()) ?? '';
+      assert.match(receiptText, /149\.90/);
+      assert.match(receiptText, /SEQR/);
+      await screenshot(till, 'till-paid');
+    });
+
+    it('charges and cancels from the till: the invoice is cancelled at SEQR and leaves the phone', async function () {
+      const reference = await charge('20.00');
+      await listed(reference).waitFor({ state: 'visible' });
+      await till.getByRole('button', { name: 'Cancel' }).click();
+      await till.locator('.seqr-status', { hasText: 'Failed: CANCELED' }).waitFor({ state: 'visible' });
+      await listed(reference).waitFor({ state: 'detached' });
+      assert.doesNotMatch((await status().textContent()) ?? '', /PAID/);
+    });
+  });
+
+  describe('the editor', function () {
+    let editor: Page;
+    const chart = () => editor.locator('#red-ui-workspace-chart');
+
+    before(async function () {
+      editor = await page(demo.editorUrl, { width: 1600, height: 680 });
+      await editor.locator('#red-ui-palette-container-SEQR').waitFor({ state: 'visible' });
+    });
+
+    it('opens on the till flow (the README screenshot)', async function () {
+      await editor.locator('.red-ui-tab', { hasText: 'SEQR till' }).waitFor({ state: 'visible' });
+      await chart().locator('g.red-ui-flow-node-group', { hasText: 'send invoice' }).first().waitFor({ state: 'visible' });
+      // The whole till flow in the picture, the palette filtered to SEQR, the sidebar folded away (ctrl-space).
+      await filterPalette('seqr');
+      await editor.locator('#red-ui-palette-container-common').waitFor({ state: 'hidden' });
+      const sidebar = editor.locator('#red-ui-sidebar');
+      await chart().click({ position: { x: 20, y: 500 } });
+      await editor.keyboard.press('Control+Space');
+      await sidebar.waitFor({ state: 'hidden' });
+      const png = await screenshot(editor, 'editor');
+      assert.deepEqual(pngSize(png), { width: 1600, height: 680 });
+      await editor.keyboard.press('Control+Space');
+      await sidebar.waitFor({ state: 'visible' });
+      await filterPalette('');
+    });
+
+    it('has every node type of package.json in the SEQR palette category, and the configuration node in the config sidebar', async function () {
+      assert.ok(PALETTE_TYPES.length >= 5 && CONFIG_FILE, 'the package has palette nodes and a configuration node');
+      const category = editor.locator('#red-ui-palette-container-SEQR');
+      assert.equal((await category.locator('.red-ui-palette-header').textContent())?.trim(), 'SEQR');
+      for (const { type } of PALETTE_TYPES) {
+        await category.locator(`.red-ui-palette-node[data-palette-type="${type}"]`).waitFor({ state: 'visible' });
+      }
+      // The filter finds them all by "seqr", and nothing of the core palette.
+      await filterPalette('seqr');
+      await editor.locator('.red-ui-palette-node[data-palette-type="inject"]').waitFor({ state: 'hidden' });
+      for (const { type } of PALETTE_TYPES) {
+        await category.locator(`.red-ui-palette-node[data-palette-type="${type}"]`).waitFor({ state: 'visible' });
+      }
+      await filterPalette('');
+      // The till's configuration node is listed in the Configuration nodes sidebar.
+      await editor.locator('#red-ui-tab-config-link-button').click();
+      await editor.locator(`li.red-ui-palette-node-config-type:text-is("${CONFIG_FILE?.type}") + li .red-ui-palette-node-config`).waitFor({ state: 'visible' });
+    });
+
+    for (const file of PALETTE_TYPES) {
+      it(`opens the edit dialog of ${file.type} dropped from the palette: its fields, its help`, async function () {
+        await editDroppedNode(file);
+      });
+    }
+
+    it('opens the configuration node\'s dialog from the Configuration nodes sidebar: its fields, its help, no password shown', async function () {
+      assert.ok(CONFIG_FILE);
+      await editor.locator('#red-ui-tab-config-link-button').click();
+      const entry = editor.locator(`li.red-ui-palette-node-config-type:text-is("${CONFIG_FILE.type}") + li .red-ui-palette-node-config`);
+      await entry.dblclick();
+      const ok = editor.locator('#node-config-dialog-ok');
+      await ok.waitFor({ state: 'visible' });
+      try {
+        const tray = editor.locator('.red-ui-tray', { has: ok });
+        await tray.locator('#node-config-input-endpoint').waitFor({ state: 'visible' });
+        for (const id of CONFIG_FILE.fieldIds) assert.equal(await tray.locator(`#${id}`).count(), 1, `#${id} in the config dialog`);
+        assert.notEqual(await tray.locator('#node-config-input-endpoint').inputValue(), '');
+        assert.doesNotMatch(await tray.innerText(), RAW_I18N_KEY);
+        // Node-RED never sends a password back to the editor: the field holds a placeholder.
+        assert.notEqual(await tray.locator('#node-config-input-password').inputValue(), '12345678');
+      } finally {
+        await editor.locator('#node-config-dialog-cancel').click();
+        await ok.waitFor({ state: 'detached' });
+      }
+      // Its help, from the help sidebar's list of the package's nodes.
+      await editor.locator('#red-ui-tab-help-link-button').click();
+      const packageItem = editor.locator('#red-ui-sidebar .red-ui-treeList-label-text', { hasText: /^@seqr-flows\/node-red-seqr$/ });
+      await packageItem.waitFor({ state: 'visible' });
+      // The package's entry is open already when one of its nodes' help was shown; a click would close it.
+      const open = await packageItem.evaluate((label) => label.closest('.red-ui-editableList-item-content')?.classList.contains('expanded'));
+      if (!open) await packageItem.click();
+      await editor.locator('#red-ui-sidebar .red-ui-node-label', { hasText: new RegExp(`^${CONFIG_FILE.paletteLabel}$`) }).click();
+      await editor.locator('.red-ui-help', { hasText: CONFIG_FILE.helpStart }).first().waitFor({ state: 'visible' });
+    });
+
+    it('imports an example from Import ▸ Examples into a new flow and deploys it', async function () {
+      const exampleName = '01 Basic payment';
+      const example = JSON.parse(readFileSync(path.join(ROOT, 'examples', `${exampleName}.json`), 'utf8')) as Array<Record<string, string>>;
+      const comment = example.find((node) => node.type === 'comment');
+      assert.ok(comment);
+
+      await editor.locator('#red-ui-header-button-sidemenu').click();
+      await editor.locator('#menu-item-import').click();
+      await editor.locator('#red-ui-tab-red-ui-clipboard-dialog-import-tab-examples').click();
+      const examples = editor.locator('#red-ui-clipboard-dialog-import-tab-examples');
+      await examples.locator('.red-ui-treeList-label', { hasText: '@seqr-flows/node-red-seqr' }).click();
+      await examples.locator('.red-ui-treeList-label', { hasText: exampleName }).click();
+      await editor.locator('#red-ui-clipboard-dialog-import-opt-new').click();
+      await editor.locator('#red-ui-clipboard-dialog-ok').click();
+      await editor.locator('.red-ui-notification', { hasText: 'Imported' }).waitFor({ state: 'visible' });
+      // Imported nodes follow the mouse until a click puts them down.
+      await chart().click({ position: { x: 400, y: 500 } });
+      await chart().locator('g.red-ui-flow-node-group', { hasText: comment.name }).waitFor({ state: 'visible' });
+
+      await editor.locator('#red-ui-header-button-deploy').click();
+      await editor.locator('.red-ui-notification', { hasText: 'Successfully deployed' }).waitFor({ state: 'visible' });
+      await editor.locator('#red-ui-header-button-deploy.disabled').waitFor({ state: 'attached' });
+
+      // The runtime has it now: the example's nodes in the deployed flows, beside the till.
+      const deployed = (await (await fetch(new URL('flows', demo.editorUrl))).json()) as Array<Record<string, string>>;
+      for (const type of new Set(example.map((node) => node.type))) {
+        assert.ok(deployed.some((node) => node.type === type && node.name === example.find((n) => n.type === type)?.name), `deployed: ${type}`);
+      }
+      assert.ok(deployed.some((node) => node.type === 'tab' && node.label === 'SEQR till'), 'the till stays deployed');
+    });
+
+    /** Types into the palette filter as a user does (it filters on key presses); '' clears it with its × button. */
+    async function filterPalette(text: string): Promise<void> {
+      const search = editor.locator('#red-ui-palette-search input');
+      if ((await search.inputValue()) !== '') await editor.locator('#red-ui-palette-search .red-ui-searchBox-clear').click();
+      if (text) await search.pressSequentially(text);
+      else await editor.locator('.red-ui-palette-node[data-palette-type="inject"]').waitFor({ state: 'visible' });
+    }
+
+    /** Drops a node of `type` from the palette onto the canvas, runs `inDialog` in its open edit dialog, then deletes it. */
+    async function dropNode(type: string, inDialog: (node: Locator) => Promise<void>): Promise<void> {
+      const groups = chart().locator('g.red-ui-flow-node-group');
+      const idsBefore = new Set(await groups.evaluateAll((nodes) => nodes.map((node) => node.id)));
+      await editor.locator(`.red-ui-palette-node[data-palette-type="${type}"]`).dragTo(chart(), { targetPosition: { x: 560, y: 450 } });
+      await groups.nth(idsBefore.size).waitFor({ state: 'attached' });
+      const id = (await groups.evaluateAll((nodes) => nodes.map((node) => node.id))).find((nodeId) => !idsBefore.has(nodeId));
+      assert.ok(id, `a new ${type} node on the canvas`);
+      const node = chart().locator(`g.red-ui-flow-node-group[id="${id}"]`);
+      await node.locator('rect.red-ui-flow-node').dblclick();
+      await editor.locator('#node-dialog-ok').waitFor({ state: 'visible' });
+      try {
+        await inDialog(node);
+      } finally {
+        // Leave the till flow as it was, also when a check failed: the dialog's Delete removes the node.
+        await editor.locator('#node-dialog-delete').click();
+        await node.waitFor({ state: 'detached' });
+        await editor.locator('#node-dialog-ok').waitFor({ state: 'detached' });
+      }
+    }
+
+    async function editDroppedNode(file: EditorFile): Promise<void> {
+      await dropNode(file.type, async () => {
+        const tray = editor.locator('.red-ui-tray', { has: editor.locator('#node-dialog-ok') });
+        // The dialog's buttons show before its form is built: wait for a field.
+        await tray.locator('#node-input-name').waitFor({ state: 'visible' });
+        for (const id of file.fieldIds) assert.equal(await tray.locator(`#${id}`).count(), 1, `#${id} in the ${file.type} dialog`);
+        // Every visible field has a label with words (a missing catalog shows the bare key instead).
+        const trayText = await tray.innerText();
+        assert.doesNotMatch(trayText, RAW_I18N_KEY);
+        // The configuration choice offers the till's seqr-config beside "Add new".
+        const choices = await tray.locator('#node-input-seqr option').evaluateAll((options) => options.map((option) => (option as HTMLOptionElement).value));
+        assert.ok(choices.some((value) => value !== '_ADD_' && value !== ''), `configurations offered: ${choices.join(', ')}`);
+        // Its help is in the help sidebar while it is selected.
+        await editor.locator('#red-ui-tab-help-link-button').click();
+        await editor.locator('.red-ui-help', { hasText: file.helpStart }).first().waitFor({ state: 'visible' });
+      });
+    }
+  });
+
+  // Last (a suite's own tests run before its nested suites, so this sits in a suite of its own).
+  describe('Ctrl-C', function () {
+    it('stops the demo with exit code 0', async function () {
+      for (const context of contexts.splice(0)) await context.close();
+      assert.equal(await demo.stop(), 0, demo.tail());
+    });
+  });
+});
