@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import { PUBLIC_TEST_TERMINAL } from '../src/seqr/types';
 import { sleep } from './emulator-helpers';
+import { Launcher, type Urls } from './helpers/demo-process';
 
 /*
  * `npm start` as a user (and the browser suite) runs it: `node dist/demo/start.js` in its own process, on free
@@ -14,79 +14,6 @@ import { sleep } from './emulator-helpers';
  * own socket.io protocol, the way its page talks to Node-RED (submit the form, click a button, receive what a
  * widget shows), and the customer pays through the emulator's payer API.
  */
-
-const REPO_ROOT = path.join(__dirname, '..');
-const START_JS = path.join(REPO_ROOT, 'dist', 'demo', 'start.js');
-/** Generous: a cold start on a busy 2-core machine (about 2 s when idle). */
-const START_TIMEOUT_MS = 45_000;
-
-interface Urls {
-  editor: string;
-  till: string;
-  payerApp: string;
-}
-
-/** The launcher in a child process, with what it printed on stdout and stderr. */
-class Launcher {
-  readonly child: ChildProcess;
-  stdout = '';
-  stderr = '';
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-
-  constructor(userDir: string, env: Record<string, string> = {}) {
-    if (!existsSync(START_JS)) throw new Error('dist/demo/start.js is missing: run `npm run build` (npm test does)');
-    this.child = spawn(process.execPath, [START_JS], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, SEQR_DEMO_HOST: '127.0.0.1', SEQR_DEMO_EDITOR_PORT: '0', SEQR_DEMO_EMULATOR_PORT: '0', SEQR_DEMO_USERDIR: userDir, ...env },
-    });
-    this.child.stdout?.on('data', (chunk: Buffer) => (this.stdout += chunk.toString()));
-    this.child.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
-    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
-  }
-
-  /** Resolves with the printed URLs once the ready lines are out. */
-  ready(): Promise<Urls> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => done(new Error(`no ready lines within ${START_TIMEOUT_MS} ms:\n${this.stdout}\n${this.stderr.slice(-3000)}`)), START_TIMEOUT_MS);
-      const check = () => {
-        const match = /^SEQR demo is running:\n {2}Editor: {5}(\S+)\n {2}Till: {7}(\S+)\n {2}Payer app: {2}(\S+)\nPress Ctrl-C to stop\.\n/m.exec(this.stdout);
-        if (match) done(undefined, { editor: match[1], till: match[2], payerApp: match[3] });
-      };
-      const onExit = () => done(new Error(`the launcher exited before it was ready:\n${this.stdout}\n${this.stderr.slice(-3000)}`));
-      const done = (err?: Error, urls?: Urls) => {
-        clearTimeout(timer);
-        this.child.stdout?.off('data', check);
-        this.child.off('exit', onExit);
-        if (err) reject(err);
-        else resolve(urls as Urls);
-      };
-      this.child.stdout?.on('data', check);
-      this.child.once('exit', onExit);
-      check();
-    });
-  }
-
-  /** The pids of the launcher's child processes (from /proc): the demo runs in one process and starts none. */
-  children(): number[] {
-    const pid = this.child.pid;
-    return readdirSync('/proc')
-      .filter((entry) => /^\d+$/.test(entry))
-      .filter((entry) => {
-        try {
-          // Field 4 of /proc/<pid>/stat is the parent pid (after the command in parentheses).
-          return Number(readFileSync(`/proc/${entry}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]) === pid;
-        } catch {
-          return false; // ended meanwhile
-        }
-      })
-      .map(Number);
-  }
-
-  kill(): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
-  }
-}
 
 /** True once nothing listens on the URL's port any more (the port can be bound again). */
 function portIsFree(url: string): Promise<boolean> {

@@ -1,87 +1,94 @@
 /**
- * The demo as a user starts it (`npm start` = `npm run build` + `node dist/demo/start.js`), in a child process
- * on free ports (port 0) with a throwaway user directory, for the browser tests. It resolves once the demo
- * prints its three URLs; `stop()` sends SIGINT (the user's Ctrl-C) and waits for the exit.
+ * `npm start` as a user (and the tests) run it: `node dist/demo/start.js` in its own process, on free ports (0)
+ * with the user directory it is given, read from its stdout. Shared by the launcher's test and the browser suite.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import * as path from 'node:path';
 
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
-const START_SCRIPT = path.join(REPO_ROOT, 'dist', 'demo', 'start.js');
+const REPO_ROOT = path.join(__dirname, '..', '..');
+const START_JS = path.join(REPO_ROOT, 'dist', 'demo', 'start.js');
+/** Generous: a cold start on a busy 2-core machine (about 2 s when idle). */
+const START_TIMEOUT_MS = 45_000;
 
-/** What the demo prints once it is ready (the README shows the same). */
-const READY = /SEQR demo is running:\s+Editor:\s+(\S+)\s+Till:\s+(\S+)\s+Payer app:\s+(\S+)\s+Press Ctrl-C to stop\./;
+export interface Urls {
+  editor: string;
+  till: string;
+  payerApp: string;
+}
 
-export class DemoProcess {
-  readonly userDir = mkdtempSync(path.join(tmpdir(), 'seqr-demo-'));
-  editorUrl = '';
-  tillUrl = '';
-  payerAppUrl = '';
-  /** stdout and stderr together, for failure messages. */
-  output = '';
-  private child: ChildProcess | undefined;
+/** The launcher in a child process, with what it printed on stdout and stderr. */
+export class Launcher {
+  readonly child: ChildProcess;
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  /** Starts the demo and resolves once it printed its URLs. */
-  start(timeoutMs = 60_000): Promise<void> {
-    if (!existsSync(START_SCRIPT)) {
-      return Promise.reject(new Error(`${START_SCRIPT} is missing: run \`npm run build\` first (npm test does)`));
-    }
-    const child = spawn(process.execPath, [START_SCRIPT], {
+  constructor(userDir: string, env: Record<string, string> = {}) {
+    if (!existsSync(START_JS)) throw new Error('dist/demo/start.js is missing: run `npm run build` (npm test does)');
+    this.child = spawn(process.execPath, [START_JS], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        SEQR_DEMO_HOST: '127.0.0.1',
-        SEQR_DEMO_EDITOR_PORT: '0',
-        SEQR_DEMO_EMULATOR_PORT: '0',
-        SEQR_DEMO_USERDIR: this.userDir,
-      },
+      env: { ...process.env, SEQR_DEMO_HOST: '127.0.0.1', SEQR_DEMO_EDITOR_PORT: '0', SEQR_DEMO_EMULATOR_PORT: '0', SEQR_DEMO_USERDIR: userDir, ...env },
     });
-    this.child = child;
-    let stdout = '';
+    this.child.stdout?.on('data', (chunk: Buffer) => (this.stdout += chunk.toString()));
+    this.child.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
+    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  /** Resolves with the printed URLs once the ready lines are out. */
+  ready(): Promise<Urls> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the demo did not print its URLs within ${timeoutMs} ms:\n${this.tail()}`)), timeoutMs);
-      child.stdout?.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-        this.output += chunk.toString();
-        const ready = READY.exec(stdout);
-        if (ready && !this.editorUrl) {
-          [, this.editorUrl, this.tillUrl, this.payerAppUrl] = ready;
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-      child.once('exit', (code, signal) => {
+      const timer = setTimeout(() => done(new Error(`no ready lines within ${START_TIMEOUT_MS} ms:\n${this.stdout}\n${this.stderr.slice(-3000)}`)), START_TIMEOUT_MS);
+      const check = () => {
+        const match = /^SEQR demo is running:\n {2}Editor: {5}(\S+)\n {2}Till: {7}(\S+)\n {2}Payer app: {2}(\S+)\nPress Ctrl-C to stop\.\n/m.exec(this.stdout);
+        if (match) done(undefined, { editor: match[1], till: match[2], payerApp: match[3] });
+      };
+      const onExit = () => done(new Error(`the launcher exited before it was ready:\n${this.stdout}\n${this.stderr.slice(-3000)}`));
+      const done = (err?: Error, urls?: Urls) => {
         clearTimeout(timer);
-        if (!this.editorUrl) reject(new Error(`the demo exited (${code ?? signal}) before it was ready:\n${this.tail()}`));
-      });
+        this.child.stdout?.off('data', check);
+        this.child.off('exit', onExit);
+        if (err) reject(err);
+        else resolve(urls as Urls);
+      };
+      this.child.stdout?.on('data', check);
+      this.child.once('exit', onExit);
+      check();
     });
   }
 
-  /** The last lines it printed. */
-  tail(): string {
-    return this.output.slice(-4000);
+  /** The pids of the launcher's child processes (from /proc): the demo runs in one process and starts none. */
+  children(): number[] {
+    const pid = this.child.pid;
+    return readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .filter((entry) => {
+        try {
+          // Field 4 of /proc/<pid>/stat is the parent pid (after the command in parentheses).
+          return Number(readFileSync(`/proc/${entry}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]) === pid;
+        } catch {
+          return false; // ended meanwhile
+        }
+      })
+      .map(Number);
   }
 
-  /** Ctrl-C, as a user stops it; resolves with the exit code (SIGKILL after the grace period). */
-  async stop(graceMs = 20_000): Promise<number | null> {
-    const child = this.child;
-    this.child = undefined;
-    try {
-      if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
-      return await new Promise<number | null>((resolve) => {
-        const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
-        child.once('exit', (code) => {
-          clearTimeout(kill);
-          resolve(code);
-        });
-        child.kill('SIGINT');
-      });
-    } finally {
-      rmSync(this.userDir, { recursive: true, force: true });
+  kill(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  }
+
+  /** Ctrl-C as a user stops it (SIGINT), SIGKILL if it is still running after `graceMs`; resolves on exit. */
+  async stop(graceMs = 20_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      const stuck = setTimeout(() => this.kill(), graceMs);
+      this.child.kill('SIGINT');
+      try {
+        return await this.exited;
+      } finally {
+        clearTimeout(stuck);
+      }
     }
+    return this.exited;
   }
 }
