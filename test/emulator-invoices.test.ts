@@ -289,28 +289,39 @@ describe('SEQR emulator: reservations (T7, T8, T9, T10, T13)', () => {
   after(() => h.stop());
 
   it('T7/T8/T9: RESERVATION_REQUIRED is reserved, may be updated within the reservation, then committed', async () => {
-    const reference = await h.send({ paymentMode: 'RESERVATION_REQUIRED' });
-    assert.equal((await h.emu.payer.pay(reference)).status, 'RESERVED');
-    const reserved = await h.status(reference);
+    // Its own emulator with a minute to commit: the block's 150 ms (for T10) is too short for these eight
+    // calls on a loaded machine.
+    const roomy = await Harness.start({ defaultCommitTimeoutMs: 60_000 });
+    try {
+      await reserveUpdateAndCommit(roomy);
+    } finally {
+      await roomy.stop();
+    }
+  });
+
+  async function reserveUpdateAndCommit(harness: Harness): Promise<void> {
+    const reference = await harness.send({ paymentMode: 'RESERVATION_REQUIRED' });
+    assert.equal((await harness.emu.payer.pay(reference)).status, 'RESERVED');
+    const reserved = await harness.status(reference);
     assert.deepEqual([reserved.status, reserved.version, reserved.ersReference], ['RESERVED', 2, undefined]);
 
-    const tooMuch = await h.call('updateInvoice', { context: terminalContext(), invoiceReference: reference, invoice: invoice({ totalAmount: { currency: 'SEK', value: '150.00' } }) });
+    const tooMuch = await harness.call('updateInvoice', { context: terminalContext(), invoiceReference: reference, invoice: invoice({ totalAmount: { currency: 'SEK', value: '150.00' } }) });
     assert.equal(tooMuch.resultCode, 11);
-    const otherCurrency = await h.call('updateInvoice', { context: terminalContext(), invoiceReference: reference, invoice: invoice({ totalAmount: { currency: 'EUR', value: '10.00' } }) });
+    const otherCurrency = await harness.call('updateInvoice', { context: terminalContext(), invoiceReference: reference, invoice: invoice({ totalAmount: { currency: 'EUR', value: '10.00' } }) });
     assert.equal(otherCurrency.resultCode, 49);
-    const basket = await h.call('updateInvoice', { context: terminalContext(), invoiceReference: reference, invoice: invoice({ totalAmount: { currency: 'SEK', value: '120.00' } }) });
+    const basket = await harness.call('updateInvoice', { context: terminalContext(), invoiceReference: reference, invoice: invoice({ totalAmount: { currency: 'SEK', value: '120.00' } }) });
     assert.equal(basket.resultCode, 0);
-    assert.equal((await h.status(reference)).status, 'RESERVED');
+    assert.equal((await harness.status(reference)).status, 'RESERVED');
 
-    assert.equal((await h.call('commitReservation', { context: terminalContext(), invoiceReference: reference })).resultCode, 0);
-    const paid = await h.status(reference);
+    assert.equal((await harness.call('commitReservation', { context: terminalContext(), invoiceReference: reference })).resultCode, 0);
+    const paid = await harness.status(reference);
     assert.deepEqual([paid.status, paid.version], ['PAID', 3]);
     assert.match(paid.ersReference, /^\d{25}$/);
     assert.deepEqual(paid.receipt.invoice.totalAmount, { currency: 'SEK', value: '120.00' });
 
-    const again = await h.call('commitReservation', { context: terminalContext(), invoiceReference: reference });
+    const again = await harness.call('commitReservation', { context: terminalContext(), invoiceReference: reference });
     assert.deepEqual([again.resultCode, again.resultDescription], [96, 'INVOICE_STATE_NOT_RESERVED']);
-  });
+  }
 
   it('a committed reservation needs no getPaymentStatus to stand', async () => {
     const quick = await Harness.start({ ackWindowMs: 50 });
