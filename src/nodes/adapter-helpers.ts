@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { InvoiceInputError, SeqrError, SeqrTransportError, buildInvoice, type InvoiceDefaults, type TransportErrorKind } from '../seqr';
 import { CLOSE_GRACE_MS, SEQR_CONFIG_TYPE, type SeqrConfigNode, type SeqrConfigProblem } from './config-types';
+import { isRecord } from '../values';
 
 const PACKAGE_NAME = (JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { name: string }).name;
 
@@ -141,11 +142,7 @@ export function usableConfig(RED: NodeAPI, node: Node, configId: string | undefi
 // ---------------------------------------------------------------------------------------------------------
 // Messages
 
-const MAX_REFERENCE_LENGTH = 128;
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
-}
+export { isRecord, isValidReference } from '../values';
 
 /** The invoice reference a message carries: msg.seqr.invoiceReference, msg.payload.invoiceReference or msg.payload. */
 export function invoiceReferenceOf(msg: NodeMessage): unknown {
@@ -154,11 +151,6 @@ export function invoiceReferenceOf(msg: NodeMessage): unknown {
   const payload = msg.payload;
   if (isRecord(payload) && payload.invoiceReference !== undefined) return payload.invoiceReference;
   return payload;
-}
-
-/** A SEQR reference (invoice or ERS): printable ASCII without spaces, 1 to 128 characters. */
-export function isValidReference(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= MAX_REFERENCE_LENGTH && /^[\x21-\x7e]+$/.test(value);
 }
 
 // ---------------------------------------------------------------------------------------------------------
