@@ -1,20 +1,18 @@
 /**
  * seqr-payment-status: watches the invoices whose references arrive as messages and sends each message
  * on once, when its invoice reaches an outcome: output 1 paid, output 2 failed (CANCELED, FAILED,
- * EXPIRED, TIMEOUT, ERROR), output 3 each status change before that. The polling is PaymentWatcher's;
- * this adapter reads settings and messages, keeps every open watch in the node's context so that a
- * restart or redeploy resumes it, and reports through send/done/status.
+ * EXPIRED, TIMEOUT, ERROR), output 3 each status change before that. The polling is PaymentWatcher's, the
+ * keeping of open watches across restarts and redeploys (exactly-once PAID) WatchJournal's, in the node's
+ * context store; the payload shapes are payment-status-messages'. This adapter reads settings and messages,
+ * routes the watcher's events to the outputs, and reports through send/done/status.
  *
  * Message ownership: the outcome goes out on the incoming message object itself (so correlation
  * fields like msg.order survive); each update goes out on a clone, so a downstream node that keeps or
  * changes an update never sees the later outcome written into it, and vice versa.
  *
- * Exactly once: an open watch is stored (node context, in the store the node names) when it starts and
- * whenever its status or version changes, and removed only after its outcome has been sent. A node that
- * closes drops any answer still in flight and waits for its context writes, so the instance that resumes
- * polls again and sends the outcome itself: after a redeploy from the in-process handover (live message,
- * nothing lost) or the store, after a restart from the store (what could be stored of the message). Only
- * a crash between sending and removing can repeat an outcome (at least once, never lost).
+ * A node that closes drops any answer still in flight and waits for the journal's writes, so the instance
+ * that resumes polls again and sends the outcome itself: after a redeploy from the journal's in-process
+ * handover (live message, nothing lost) or the store, after a restart from the store.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import {
@@ -29,11 +27,11 @@ import {
   type PaymentRecovered,
   watchRegistry,
 } from '../watcher';
-import { InvoiceInputError, RECEIPT_WIDTHS, receiptText } from '../seqr';
-import type { CustomerToken, InvoiceStatus, PaymentReceipt } from '../seqr/types';
-import { STATUS, catchableError, failEveryInput, invoiceReferenceOf, isRecord, isValidReference, useSeqrConfig } from './adapter-helpers';
+import { WatchJournal, type KeyValueStore, type ResumableWatch } from '../watcher/watch-journal';
+import { InvoiceInputError, RECEIPT_WIDTHS } from '../seqr';
+import { STATUS, catchableError, failEveryInput, invoiceReferenceOf, isValidReference, useSeqrConfig } from './adapter-helpers';
 import type { SeqrConfigProblem } from './config-types';
-import { fromStorable, toStorable, type StoredMessage } from './storable-message';
+import { amountOfMessage, markResumed, notificationKeyOf, writeFailed, writePaid, writeUpdate } from './payment-status-messages';
 
 interface PaymentStatusNodeDef extends NodeDef {
   seqr: string;
@@ -48,27 +46,11 @@ interface PaymentStatusNodeDef extends NodeDef {
 type SendFn = (msg: Array<NodeMessage | null>) => void;
 type DoneFn = (err?: Error) => void;
 
-/** One watched invoice as this node sees it. */
-interface WatchRecord {
-  invoiceReference: string;
-  msg: NodeMessage;
+/** What this node attaches to each watch in the journal: where its outcome goes, and whether it is retrying. */
+interface WatchRoute {
   send: SendFn;
   done: DoneFn;
-  stored: StoredWatch;
   retrying: boolean;
-}
-
-/** What the node context holds per open watch (JSON-safe). */
-interface StoredWatch {
-  v: 1;
-  invoiceReference: string;
-  startedAt: number;
-  status?: InvoiceStatus;
-  version: number;
-  cancelRequested?: boolean;
-  amount?: string;
-  currency?: string;
-  stored: StoredMessage;
 }
 
 const DEFAULT_INTERVAL_MS = 1000;
@@ -78,23 +60,7 @@ const MIN_INTERVAL_MS = 50;
 const MAX_INTERVAL_MS = 10_000;
 const DEFAULT_GIVE_UP_AFTER_S = 120;
 const MAX_GIVE_UP_AFTER_S = 24 * 60 * 60;
-const STORE_KEY_PREFIX = 'seqrWatch_';
-
-/**
- * Open watches handed from a closing node to the instance that replaces it on a redeploy, with their live
- * messages. Needed because Node-RED deletes a node's context when the node closes unless settings.js
- * configures a context store (runtime nodes/context deleteContext): with the default, unconfigured memory
- * context a redeploy would otherwise forget every open watch. Keyed by the runtime's global context object,
- * which lives exactly as long as one start of the runtime, so nothing carries over a runtime restart
- * in the same process (the test helper does that) and entries nobody claims go with it.
- */
-const handovers = new WeakMap<object, Map<string, Array<{ msg: NodeMessage; stored: StoredWatch }>>>();
 const STATUS_REFRESH_MS = 100;
-
-/** A context key per invoice: Node-RED reads `.`, `[`, `]` and quotes in keys as paths, so escape them. */
-function storeKey(invoiceReference: string): string {
-  return STORE_KEY_PREFIX + invoiceReference.replace(/[^A-Za-z0-9_-]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
 
 function parseNumber(value: number | string | undefined, fallback: number): number {
   if (value === undefined || value === '') return fallback;
@@ -141,35 +107,19 @@ export = function register(RED: NodeAPI): void {
       // So that a seqr-notification node can make this node poll an invoice at once.
       registry: watchRegistry,
     });
-    const records = new Map<string, WatchRecord>();
     const context = node.context();
+    // The node's context in the store the node names (the store is a node setting: memory, file, Redis…).
+    const contextStore: KeyValueStore = {
+      get: (key, callback) => context.get(key, store, callback),
+      set: (key, value, callback) => context.set(key, value, store, callback),
+      keys: (callback) => context.keys(store, callback),
+    };
+    const journal = new WatchJournal<NodeMessage, WatchRoute>(contextStore, {
+      handover: { runtime: context.global, owner: node.id },
+      onStoreError: (err) => node.error(RED._('seqr-payment-status.errors.store-failed', { error: err.message })),
+    });
     let closed = false;
     let lastOutcome: NodeStatus | undefined;
-
-    // ---- persistence: writes per key stay in order; close waits for all of them ----
-    const writes = new Map<string, Promise<void>>();
-    function write(key: string, value: StoredWatch | undefined): void {
-      const previous = writes.get(key) ?? Promise.resolve();
-      const next = previous.then(
-        () =>
-          new Promise<void>((resolve) => {
-            context.set(key, value, store, (err?: Error) => {
-              if (err) node.error(RED._('seqr-payment-status.errors.store-failed', { error: err.message }));
-              resolve();
-            });
-          }),
-      );
-      writes.set(key, next);
-      void next.then(() => {
-        if (writes.get(key) === next) writes.delete(key);
-      });
-    }
-    function persist(record: WatchRecord): void {
-      write(storeKey(record.invoiceReference), { ...record.stored });
-    }
-    function forget(record: WatchRecord): void {
-      write(storeKey(record.invoiceReference), undefined);
-    }
 
     // ---- status: coalesced, because thousands of watches may start and end within a second ----
     let statusTimer: ReturnType<typeof setTimeout> | undefined;
@@ -182,10 +132,10 @@ export = function register(RED: NodeAPI): void {
       statusTimer = undefined;
       if (closed) return;
       let status: NodeStatus = lastOutcome ?? {};
-      const watching = records.size;
+      const watching = journal.size;
       if (watching > 0) {
         let retrying = 0;
-        for (const record of records.values()) if (record.retrying) retrying++;
+        for (const watch of journal.values()) if (watch.live.retrying) retrying++;
         status = retrying > 0
           ? STATUS.warn(RED._('seqr-payment-status.status.retrying', { count: retrying, total: watching }))
           : STATUS.busy(RED._('seqr-payment-status.status.watching', { count: watching }));
@@ -197,96 +147,51 @@ export = function register(RED: NodeAPI): void {
       }
     }
 
-    // ---- outcomes ----
-    function complete(record: WatchRecord, outputs: Array<NodeMessage | null>): void {
-      records.delete(record.invoiceReference);
-      record.send(outputs);
-      forget(record);
-      record.done();
+    // ---- watcher events to outputs ----
+    /** Sends the outcome, then the journal forgets the watch and its message is done. */
+    function complete(invoiceReference: string, route: WatchRoute, outputs: Array<NodeMessage | null>): void {
+      journal.finish(invoiceReference, () => route.send(outputs));
+      route.done();
       refreshStatus();
     }
 
-    /** The invoice's amount and currency as the incoming message gave them, if it did. */
-    function amountOf(record: WatchRecord): { amount?: string; currency?: string } {
-      const { amount, currency } = record.stored;
-      return { ...(amount !== undefined ? { amount } : {}), ...(currency !== undefined ? { currency } : {}) };
-    }
-
-    function seqrProperties(record: WatchRecord, extra: Record<string, unknown>): Record<string, unknown> {
-      const previous = (record.msg as { seqr?: unknown }).seqr;
-      return { ...(isRecord(previous) ? previous : {}), invoiceReference: record.invoiceReference, ...extra };
-    }
-
     function onPaid(event: PaymentPaid): void {
-      const record = records.get(event.invoiceReference);
-      if (!record) return;
-      const total = (event.receipt as PaymentReceipt | undefined)?.invoice?.totalAmount;
-      const amount = total?.value ?? record.stored.amount;
-      const currency = total?.currency ?? record.stored.currency;
-      const msg = record.msg as NodeMessage & { seqr?: unknown };
-      msg.payload = {
-        status: 'PAID',
-        invoiceReference: event.invoiceReference,
-        ersReference: event.ersReference,
-        amount,
-        currency,
-        paidAt: event.receipt?.paymentDate ?? new Date().toISOString(),
-        receipt: event.receipt,
-      };
-      msg.seqr = seqrProperties(record, { status: 'PAID', ersReference: event.ersReference });
-      const { invoiceReference, ersReference, receipt } = event;
-      const money = amount && currency ? { value: amount, currency } : undefined;
-      (msg as { receiptText?: string }).receiptText = receiptText(
-        { invoiceReference, ersReference, receipt, amount: money, paidAt: (msg.payload as { paidAt: string }).paidAt },
-        { width: receiptWidth },
-      );
+      const watch = journal.get(event.invoiceReference);
+      if (!watch) return;
+      const { amount, currency } = writePaid(watch.msg, event, watch.stored, receiptWidth);
       lastOutcome = STATUS.ok(RED._('seqr-payment-status.status.paid', { amount: amount ?? '', currency: currency ?? '' }).trim());
-      complete(record, [msg, null, null]);
+      complete(watch.invoiceReference, watch.live, [watch.msg, null, null]);
     }
 
     function onFailed(event: PaymentFailed): void {
-      const record = records.get(event.invoiceReference);
-      if (!record) return;
-      const msg = record.msg as NodeMessage & { seqr?: unknown };
-      // status, invoiceReference, reason, and code, codeName, invoiceStatus, cancelled where they apply.
-      const { startedAt: _startedAt, status, ...outcome } = event;
-      msg.payload = { status, ...outcome, ...amountOf(record) };
-      msg.seqr = seqrProperties(record, { status: event.status });
+      const watch = journal.get(event.invoiceReference);
+      if (!watch) return;
+      writeFailed(watch.msg, event, watch.stored);
       lastOutcome = STATUS.error(RED._('seqr-payment-status.status.failed', { status: event.status }));
-      complete(record, [null, msg, null]);
+      complete(watch.invoiceReference, watch.live, [null, watch.msg, null]);
     }
 
     function onUpdate(event: PaymentUpdate): void {
-      const record = records.get(event.invoiceReference);
-      if (!record) return;
-      record.stored.status = event.status;
-      record.stored.version = event.version;
-      persist(record);
-      const update = RED.util.cloneMessage(record.msg) as NodeMessage & { seqr?: unknown };
-      const payload: Record<string, unknown> = {
-        status: event.status,
-        invoiceReference: event.invoiceReference,
-        version: event.version,
-        tokens: event.tokens as CustomerToken[],
-      };
-      if (event.previousStatus !== undefined) payload.previousStatus = event.previousStatus;
-      update.payload = { ...payload, ...amountOf(record) };
-      update.seqr = seqrProperties(record, { status: event.status });
-      record.send([null, null, update]);
+      const watch = journal.get(event.invoiceReference);
+      if (!watch) return;
+      journal.update(event.invoiceReference, event.status, event.version);
+      const update = RED.util.cloneMessage(watch.msg);
+      writeUpdate(update, event, watch.stored);
+      watch.live.send([null, null, update]);
     }
 
     function onRetrying(event: PaymentRetrying): void {
-      const record = records.get(event.invoiceReference);
-      if (!record || record.retrying) return;
-      record.retrying = true;
+      const watch = journal.get(event.invoiceReference);
+      if (!watch || watch.live.retrying) return;
+      watch.live.retrying = true;
       node.debug(RED._('seqr-payment-status.log.retrying', { reference: event.invoiceReference, reason: event.reason }));
       refreshStatus();
     }
 
     function onRecovered(event: PaymentRecovered): void {
-      const record = records.get(event.invoiceReference);
-      if (!record) return;
-      record.retrying = false;
+      const watch = journal.get(event.invoiceReference);
+      if (!watch) return;
+      watch.live.retrying = false;
       refreshStatus();
     }
 
@@ -303,41 +208,17 @@ export = function register(RED: NodeAPI): void {
     watcher.on('error', (err) => node.error(err.message));
 
     // ---- starting watches ----
-    function startWatch(
-      invoiceReference: string,
-      msg: NodeMessage,
-      send: SendFn,
-      done: DoneFn,
-      resumed?: StoredWatch,
-    ): WatchRecord {
-      // The amount as seqr-send-invoice put it in msg.seqr (or msg.payload), for the outputs and the status.
-      const seqr = (msg as { seqr?: unknown }).seqr;
-      const amountFrom = isRecord(seqr) && seqr.amount !== undefined ? seqr : msg.payload;
-      const stored: StoredWatch = resumed ?? {
-        v: 1,
-        invoiceReference,
-        startedAt: Date.now(),
-        version: 0,
-        stored: toStorable(msg),
-      };
-      if (!resumed && isRecord(amountFrom)) {
-        if (amountFrom.amount !== undefined) stored.amount = String(amountFrom.amount);
-        if (typeof amountFrom.currency === 'string') stored.currency = amountFrom.currency;
-      }
-      const record: WatchRecord = { invoiceReference, msg, send, done, stored, retrying: false };
-      records.set(invoiceReference, record);
-      persist(record);
-      // The key seqr-send-invoice put into the invoice's notificationUrl (also in a message resumed after a restart).
-      const notificationKey = isRecord(seqr) && typeof seqr.notificationKey === 'string' ? seqr.notificationKey : undefined;
+    /** Watches an invoice for a message: a new watch, or with `resumed` one an earlier instance kept. */
+    function startWatch(invoiceReference: string, msg: NodeMessage, route: WatchRoute, resumed?: ResumableWatch<NodeMessage>): void {
+      const { stored } = journal.begin(invoiceReference, msg, route, resumed ? { resumed: resumed.stored } : amountOfMessage(msg));
+      const notificationKey = notificationKeyOf(msg);
       watcher.watch(invoiceReference, { startedAt: stored.startedAt, status: stored.status, version: stored.version, notificationKey });
       refreshStatus();
-      return record;
     }
 
-    function requestCancel(record: WatchRecord): void {
-      record.stored.cancelRequested = true;
-      persist(record);
-      watcher.cancel(record.invoiceReference);
+    function requestCancel(invoiceReference: string): void {
+      journal.requestCancel(invoiceReference);
+      watcher.cancel(invoiceReference);
     }
 
     /** Finishes a resumed message the way `done()` would have (so Complete nodes see it), if the runtime allows. */
@@ -348,47 +229,25 @@ export = function register(RED: NodeAPI): void {
       };
     }
 
-    async function resume(): Promise<void> {
-      // After a redeploy: the closing instance's watches with their live messages (nothing lost).
-      const runtime = handovers.get(context.global);
-      const handedOver = runtime?.get(node.id) ?? [];
-      runtime?.delete(node.id);
-      let count = 0;
-      for (const { msg, stored } of handedOver) {
-        if (resumeWatch(msg as NodeMessage & { seqr?: unknown }, stored, [])) count++;
-      }
-      // After a restart (or a redeploy with a configured store): what the context store kept.
-      const keys = await new Promise<string[]>((resolve) => {
-        context.keys(store, (err: Error | null | undefined, found: unknown[] | undefined) => {
-          if (err) node.error(RED._('seqr-payment-status.errors.store-failed', { error: err.message }));
-          resolve((found ?? []).filter((key): key is string => typeof key === 'string'));
-        });
-      });
-      const ours = keys.filter((key) => key.startsWith(STORE_KEY_PREFIX));
-      const entries = await Promise.all(
-        ours.map(
-          (key) =>
-            new Promise<unknown>((resolve) => {
-              context.get(key, store, (err: Error | null | undefined, value: unknown) => resolve(err ? undefined : value));
-            }),
-        ),
-      );
-      if (closed) return;
-      for (const entry of entries) {
-        if (!isStoredWatch(entry) || records.has(entry.invoiceReference)) continue;
-        if (resumeWatch(fromStorable(entry.stored) as NodeMessage & { seqr?: unknown }, entry, entry.stored.lost)) count++;
-      }
-      if (count > 0) node.log(RED._('seqr-payment-status.log.resumed', { count }));
-    }
-
     /** Watches again what an earlier instance watched; the message says so and names what it lost. */
-    function resumeWatch(msg: NodeMessage & { seqr?: unknown }, stored: StoredWatch, lost: string[]): boolean {
-      if (records.has(stored.invoiceReference)) return false;
-      const previous = msg.seqr;
-      msg.seqr = { ...(isRecord(previous) ? previous : {}), resumed: true, lostProperties: [...lost] };
-      startWatch(stored.invoiceReference, msg, (out) => node.send(out), completeResumed(msg), stored);
+    function resumeWatch(resumable: ResumableWatch<NodeMessage>): boolean {
+      const { msg, stored } = resumable;
+      if (journal.has(stored.invoiceReference)) return false;
+      markResumed(msg, resumable.lost);
+      startWatch(stored.invoiceReference, msg, { send: (out) => node.send(out), done: completeResumed(msg), retrying: false }, resumable);
       if (stored.cancelRequested) watcher.cancel(stored.invoiceReference);
       return true;
+    }
+
+    async function resume(): Promise<void> {
+      // After a redeploy: the closing instance's watches with their live messages, at once (nothing lost).
+      let count = 0;
+      for (const resumable of journal.takeHandedOver()) if (resumeWatch(resumable)) count++;
+      // After a restart (or a redeploy with a configured store): what the context store kept.
+      const kept = await journal.loadStored();
+      if (closed) return;
+      for (const resumable of kept) if (resumeWatch(resumable)) count++;
+      if (count > 0) node.log(RED._('seqr-payment-status.log.resumed', { count }));
     }
 
     const ready = resume().catch((err: Error) => {
@@ -404,13 +263,12 @@ export = function register(RED: NodeAPI): void {
         return;
       }
       const topic = typeof msg.topic === 'string' ? msg.topic.toLowerCase() : '';
-      const existing = records.get(reference);
+      const existing = journal.get(reference);
       if (topic === 'stop') {
         if (existing) {
-          records.delete(reference);
+          journal.finish(reference);
           watcher.stop(reference);
-          forget(existing);
-          existing.done();
+          existing.live.done();
           refreshStatus();
           node.log(RED._('seqr-payment-status.log.stopped', { reference }));
         }
@@ -419,12 +277,13 @@ export = function register(RED: NodeAPI): void {
       }
       if (topic === 'cancel') {
         if (existing) {
-          requestCancel(existing);
+          requestCancel(reference);
           done();
         } else {
           // Not watched (e.g. after a kept TIMEOUT): watch it with this message and cancel at once, so that
           // the outcome (CANCELED, or PAID if the payer got there first) comes out on this message.
-          requestCancel(startWatch(reference, msg, send, done));
+          startWatch(reference, msg, { send, done, retrying: false });
+          requestCancel(reference);
         }
         return;
       }
@@ -433,7 +292,7 @@ export = function register(RED: NodeAPI): void {
         done();
         return;
       }
-      startWatch(reference, msg, send, done);
+      startWatch(reference, msg, { send, done, retrying: false });
     }
 
     node.on('input', (msg: NodeMessageInFlow, send: SendFn, done: DoneFn) => {
@@ -445,12 +304,8 @@ export = function register(RED: NodeAPI): void {
       if (statusTimer !== undefined) clearTimeout(statusTimer);
       const references = watcher.stopAll();
       watcher.removeAllListeners();
-      if (!removed && records.size > 0) {
-        let runtime = handovers.get(context.global);
-        if (!runtime) handovers.set(context.global, (runtime = new Map()));
-        runtime.set(node.id, [...records.values()].map((record) => ({ msg: record.msg, stored: record.stored })));
-      }
-      records.clear();
+      // A redeploy hands the open watches to the next instance; a deletion ends them (they stay open at SEQR).
+      const written = journal.close(!removed);
       if (references.length > 0) {
         if (removed) {
           node.warn(RED._('seqr-payment-status.warn.stopped-on-delete', { count: references.length, references: references.join(', ') }));
@@ -459,22 +314,9 @@ export = function register(RED: NodeAPI): void {
         }
       }
       config.release(node);
-      void Promise.all([...writes.values()]).then(() => done());
+      void written.then(() => done());
     });
   }
 
   RED.nodes.registerType('seqr-payment-status', SeqrPaymentStatusNode);
 };
-
-function isStoredWatch(value: unknown): value is StoredWatch {
-  if (!isRecord(value) || value.v !== 1 || !isValidReference(value.invoiceReference)) return false;
-  const stored = value.stored;
-  return (
-    typeof value.startedAt === 'number' &&
-    typeof value.version === 'number' &&
-    isRecord(stored) &&
-    isRecord(stored.message) &&
-    Array.isArray(stored.lost) &&
-    Array.isArray(stored.revive)
-  );
-}
