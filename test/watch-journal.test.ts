@@ -170,6 +170,38 @@ describe('WatchJournal against Node-RED memory context', function () {
   });
 });
 
+describe('WatchJournal against a store that answers out of order', function () {
+  it('keeps the writes to one key in order: the next write starts only when the store has answered the last', async function () {
+    // A networked store (Redis, say; none runs here) may answer a later call first. This one holds its values
+    // in a Map and applies each set after a delay that shrinks with every call, so the earliest call lands last
+    // unless the journal waits for each answer before the next write to the same key.
+    const values = new Map<string, unknown>();
+    let delay = 60;
+    const store: KeyValueStore = {
+      get: (key, callback) => setImmediate(() => callback(null, values.get(key))),
+      set: (key, value, callback) => {
+        setTimeout(() => {
+          if (value === undefined) values.delete(key);
+          else values.set(key, value);
+          callback();
+        }, (delay = Math.max(0, delay - 20)));
+      },
+      keys: (callback) => setImmediate(() => callback(null, [...values.keys()])),
+    };
+    const journal = journalOn(store);
+    journal.begin('7001', { payload: '7001' }, { sent: [] }, {});
+    journal.update('7001', 'ISSUED', 1);
+    journal.update('7001', 'PENDING_PAYER_APPROVAL', 2);
+    journal.begin('7002', { payload: '7002' }, { sent: [] }, {});
+    journal.finish('7002', () => undefined);
+    await journal.close(false);
+    // A write still under way (the 40 ms one, if the journal had not waited) would have landed by now.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal((values.get(storeKey('7001')) as StoredWatch).version, 2);
+    assert.deepEqual([...values.keys()], [storeKey('7001')], 'the finished watch is gone, not written back');
+  });
+});
+
 describe('WatchJournal against Node-RED localfilesystem context', function () {
   let dir: string;
   beforeEach(async function () {
