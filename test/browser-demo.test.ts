@@ -10,7 +10,8 @@ import { Launcher, type Urls } from './helpers/demo-process';
  * The demo as a user meets it: `node dist/demo/start.js` (what `npm start` runs after the build) on free ports,
  * then Chromium on its three URLs. The till: charge, pay on the phone, PAID and the receipt; charge and cancel.
  * The editor: the SEQR palette, every node's edit dialog and the configuration node's, an example imported from
- * Import ▸ Examples and deployed. Writes the README's screenshots of the till, the payer app and the editor.
+ * Import ▸ Examples, deployed and run against the demo's emulator. Writes the README's screenshots of the till,
+ * the payer app and the editor.
  * (How it starts, prints and stops is test/demo.test.ts's part.)
  */
 
@@ -264,6 +265,32 @@ describe('browser: the demo (npm start)', function () {
         assert.ok(deployed.some((node) => node.type === type && node.name === example.find((n) => n.type === type)?.name), `deployed: ${type}`);
       }
       assert.ok(deployed.some((node) => node.type === 'tab' && node.label === 'SEQR till'), 'the till stays deployed');
+    });
+
+    it('runs the imported example: its configuration pointed at the demo\'s emulator, Charge pressed, paid on the phone, PAID in the debug sidebar', async function () {
+      const example = JSON.parse(readFileSync(path.join(ROOT, 'examples', '01 Basic payment.json'), 'utf8')) as Array<Record<string, string>>;
+      const config = example.find((node) => node.type === 'seqr-config');
+      const inject = example.find((node) => node.type === 'inject');
+      assert.ok(config && inject);
+      // The example's endpoint is the emulator's default port; the demo's emulator runs on a free one here.
+      const endpoint = new URL(new URL(config.endpoint).pathname, demo.payerApp).href;
+      await editor.locator('#red-ui-tab-config-link-button').click();
+      await editor.locator('.red-ui-palette-node-config', { hasText: config.name }).dblclick();
+      await editor.locator('#node-config-input-endpoint').fill(endpoint);
+      await editor.locator('#node-config-dialog-ok').click();
+      await editor.locator('#node-config-dialog-ok').waitFor({ state: 'detached' });
+      const deploy = editor.locator('#red-ui-header-button-deploy');
+      await editor.locator('#red-ui-header-button-deploy:not(.disabled)').waitFor({ state: 'visible' });
+      await deploy.click();
+      await editor.locator('#red-ui-header-button-deploy.disabled').waitFor({ state: 'attached' });
+
+      await editor.locator('#red-ui-tab-debug-link-button').click();
+      await chart().locator('g.red-ui-flow-node-group', { hasText: inject.name }).locator('.red-ui-flow-node-button').click();
+      const phone = await page(demo.payerApp, { width: 420, height: 900 });
+      const item = phone.locator('li.invoice', { hasText: '149.90 SEK' });
+      await item.getByRole('button', { name: 'Pay' }).click();
+      await phone.locator('#message', { hasText: 'Paid: 149.90 SEK' }).waitFor({ state: 'visible' });
+      await editor.locator('.red-ui-debug-msg', { hasText: 'PAID' }).first().waitFor({ state: 'visible' });
     });
 
     /** Types into the palette filter as a user does (it filters on key presses); '' clears it with its × button. */
