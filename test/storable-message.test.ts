@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Socket } from 'node:net';
-import { fromStorable, toStorable } from '../src/nodes/storable-message';
+import { fromStorable, toStorable } from '../src/watcher/storable-message';
 
 describe('storable messages (what a watch keeps of its message)', () => {
   it('keeps plain data, Buffers and Dates exactly and through JSON', () => {
