@@ -7,6 +7,7 @@ import { DEFAULT_ENDPOINT } from '../src/nodes/config-types';
 import { SeqrClient, buildInvoice } from '../src/seqr';
 import { PUBLIC_TEST_RESELLER, PUBLIC_TEST_TERMINAL } from '../src/seqr/types';
 import { until } from './emulator-helpers';
+import { resolveFromNodeRed } from './helpers/node-red-runtime';
 import { helper, HttpNodeServer, NODE_MODULES, TAB, nextMessage, type FlowNode, type TestNode } from './helpers/node-red';
 
 /*
@@ -53,7 +54,7 @@ const DASHBOARD_TYPES = new Set(
 const PRELOADED_CORE_TYPES = new Set(['catch', 'status', 'complete']);
 function coreModule(type: string): NodeModule {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(path.join(path.dirname(require.resolve('@node-red/nodes/package.json')), 'core', CORE_NODE_FILES[type])) as NodeModule;
+  return require(path.join(path.dirname(resolveFromNodeRed('@node-red/nodes/package.json')), 'core', CORE_NODE_FILES[type])) as NodeModule;
 }
 
 interface Example {

@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { requireFromNodeRed } from './helpers/node-red-runtime';
 import { WatchJournal, storeKey, type KeyValueStore, type StoredWatch } from '../src/watcher/watch-journal';
 
-/** Node-RED's own context stores (runtime/lib/nodes/context): the journal runs against the real ones. */
+/**
+ * Node-RED's own context stores (runtime/lib/nodes/context): the journal runs against the real ones, of the
+ * Node-RED under test (SEQR_NODE_RED_PATH may name another than the checkout's).
+ */
 interface ContextStore {
   open(): Promise<void>;
   close(): Promise<void>;
@@ -13,9 +16,8 @@ interface ContextStore {
   set(scope: string, key: string, value: unknown, callback: (err?: Error | null) => void): void;
   keys(scope: string, callback: (err: Error | null | undefined, keys: unknown[] | undefined) => void): void;
 }
-const requireFromHere = createRequire(__filename);
-const memoryStore = requireFromHere('@node-red/runtime/lib/nodes/context/memory') as (config: object) => ContextStore;
-const localFileSystemStore = requireFromHere('@node-red/runtime/lib/nodes/context/localfilesystem') as (config: object) => ContextStore;
+const memoryStore = requireFromNodeRed('@node-red/runtime/lib/nodes/context/memory') as (config: object) => ContextStore;
+const localFileSystemStore = requireFromNodeRed('@node-red/runtime/lib/nodes/context/localfilesystem') as (config: object) => ContextStore;
 
 /** A node's scope in a context store, as the runtime names it (node id : flow id). */
 const SCOPE = 'ps:tab1';

@@ -8,9 +8,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { resolveFromNodeRed } from './node-red-runtime';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
-const RED_JS = require.resolve('node-red/red.js');
+/** The checkout's Node-RED, or the one SEQR_NODE_RED_PATH names. */
+const RED_JS = resolveFromNodeRed('node-red/red.js');
 
 export interface NodeRedOptions {
   flows: object[];

@@ -8,6 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import { NODE_RED_VERSION, requireFromNodeRed, resolveFromNodeRed } from './node-red-runtime';
 
 /** The part of a sinon spy the tests read (the helper's sinon has no types installed here). */
 export interface SinonSpy {
@@ -54,7 +55,8 @@ export interface NodeTestHelper {
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const helper = require('node-red-node-test-helper') as NodeTestHelper;
-helper.init(require.resolve('node-red'));
+// The checkout's Node-RED, or the one SEQR_NODE_RED_PATH names (see node-red-runtime.ts).
+helper.init(resolveFromNodeRed('node-red'));
 
 const LOCALES = path.join(__dirname, '..', '..', 'nodes', 'locales', 'en-US');
 const CATALOGS: Record<string, Record<string, unknown>> = Object.fromEntries(
@@ -88,12 +90,19 @@ export function translate(key: string, params: Record<string, unknown> = {}): st
 
 type NodeModule = (RED: Record<string, unknown>) => unknown;
 
+/** The hooks of the runtime under test (@node-red/util's, the module its nodes trigger). */
+const RUNTIME_HOOKS = (requireFromNodeRed('@node-red/util') as { hooks: unknown }).hooks;
+
 /** Loads a module under nodes/ with the real catalogs behind RED._ (see translate). */
 function nodeModule(file: string): NodeModule {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const register = require(path.join('..', '..', 'nodes', file)) as NodeModule;
   return (RED) => {
     RED._ = translate;
+    // The helper's RED lacks the runtime's hooks and version, which a real runtime hands every node module
+    // (copyErrorCodeOnOldRuntimes needs both on Node-RED before 4.1): the chosen runtime's own.
+    RED.hooks ??= RUNTIME_HOOKS;
+    RED.version ??= () => NODE_RED_VERSION;
     return register(RED);
   };
 }
