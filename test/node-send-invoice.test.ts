@@ -17,6 +17,7 @@ import {
   type TestNode,
 } from './helpers/node-red';
 import { Servers, refusedUrl } from './helpers/loopback';
+import { NodeRedProcess } from './helpers/node-red-process';
 
 // The protocol layer as the nodes load it (dist/), for its QR helpers and to watch the real client's calls.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -301,6 +302,37 @@ describe('seqr-send-invoice node', function () {
       assert.deepEqual(lastStatus(), { fill: 'red', shape: 'ring', text: '20 AUTHENTICATION_FAILED' });
       assert.ok(!asText(caught).includes('Wrong-pw-Kk22'));
       assert.ok(!everythingLogged().includes('Wrong-pw-Kk22'));
+    });
+
+    it('a whole Node-RED runtime (the CLI) hands the Catch node the same msg.error: code, cause, no password', async function () {
+      // Node-RED copies an error's code into msg.error only since 4.1; on older ones the package's hook does
+      // (copyErrorCodeOnOldRuntimes). The test helper's runtime is not the whole one: this is what users get.
+      const placed = (n: FlowNode): FlowNode => ({ x: 100, y: 100, z: TAB.id, ...n });
+      const nodeRed = new NodeRedProcess({
+        flows: [
+          TAB,
+          { id: 'cfg', type: 'seqr-config', name: 'emulator', endpoint: emulator.url },
+          placed({ id: 'in', type: 'http in', url: '/send', method: 'post', upload: false, wires: [['send']] }),
+          placed({ id: 'send', type: 'seqr-send-invoice', seqr: 'cfg', title: 'Coffee', wires: [[]] }),
+          placed({ id: 'catcher', type: 'catch', scope: null, uncaught: false, wires: [['answer']] }),
+          placed({ id: 'answer', type: 'change', rules: [{ t: 'set', p: 'payload', pt: 'msg', to: 'error', tot: 'msg' }], wires: [['resp']] }),
+          placed({ id: 'resp', type: 'http response', statusCode: '', headers: {}, wires: [] }),
+        ],
+        credentials: { cfg: { principalId: TERMINAL.id, password: 'Wrong-pw-Kk22' } },
+      });
+      try {
+        await nodeRed.start();
+        const answer = await fetch(`${nodeRed.url}/send`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '5.00' });
+        const error = (await answer.json()) as NonNullable<Msg['error']>;
+        assert.equal(error.code, 20);
+        assert.deepEqual(error.cause, { type: 'refused', operation: 'sendInvoice', code: 20, codeName: 'AUTHENTICATION_FAILED', transient: false });
+        assert.equal(error.source?.id, 'send');
+        assert.ok(!JSON.stringify(error).includes('Wrong-pw-Kk22'));
+        assert.ok(!nodeRed.output.includes('Wrong-pw-Kk22'));
+      } finally {
+        await nodeRed.stop();
+        await nodeRed.dispose();
+      }
     });
 
     it('49 INVALID_INVOICE_DATA for an invoice SEQR will not take', async function () {

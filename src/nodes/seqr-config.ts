@@ -10,7 +10,7 @@
 import type { Node, NodeAPI } from 'node-red';
 import { SeqrClient, type SeqrPrincipal } from '../seqr';
 import { CLOSE_GRACE_MS, DEFAULT_ENDPOINT, SEQR_CONFIG_TYPE, type SeqrConfigCredentials, type SeqrConfigDef, type SeqrConfigNode } from './config-types';
-import { SeqrConfigError } from './adapter-helpers';
+import { SeqrConfigError, copyErrorCodeOnOldRuntimes } from './adapter-helpers';
 import { readSettings } from './config-settings';
 import { registerAdminEndpoints } from './seqr-config-admin';
 
@@ -22,6 +22,8 @@ type ConfigNode = Node<SeqrConfigCredentials> & {
 };
 
 export = function register(RED: NodeAPI): void {
+  // Every flow with SEQR nodes has a seqr-config, and Node-RED loads this module at start.
+  copyErrorCodeOnOldRuntimes(RED);
   function SeqrConfigNodeConstructor(this: ConfigNode, def: SeqrConfigDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
