@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { launchChromium, openPage, pngSize, screenshot } from './helpers/browser';
-import { Launcher, type Urls } from './helpers/demo-process';
+import { Launcher, describeDemo, type Urls } from './helpers/demo-process';
 
 /*
  * The demo as a user meets it: `node dist/demo/start.js` (what `npm start` runs after the build) on free ports,
@@ -50,7 +50,7 @@ const CONFIG_FILE = EDITOR_FILES.find((file) => file.category === 'config');
 /** Editor text that is an i18n key nobody translated, such as `seqr-refund.label.amount`. */
 const RAW_I18N_KEY = /\bseqr-[a-z-]+\.[a-zA-Z]+\.[\w.]+/;
 
-describe('browser: the demo (npm start)', function () {
+describeDemo('browser: the demo (npm start)', function () {
   this.timeout(120_000);
 
   let userDir: string;

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import { PUBLIC_TEST_TERMINAL } from '../src/seqr/types';
 import { sleep } from './emulator-helpers';
-import { Launcher, type Urls } from './helpers/demo-process';
+import { Launcher, describeDemo, type Urls } from './helpers/demo-process';
 
 /*
  * `npm start` as a user (and the browser suite) runs it: `node dist/demo/start.js` in its own process, on free
@@ -109,7 +109,7 @@ async function payerDoes(payerAppUrl: string, action: 'scan' | 'pay' | 'decline'
   assert.equal(response.status, 200, await response.text());
 }
 
-describe('npm start (the demo launcher)', function () {
+describeDemo('npm start (the demo launcher)', function () {
   this.timeout(120_000);
   let userDir: string;
   let launcher: Launcher | undefined;
@@ -245,7 +245,7 @@ describe('npm start (the demo launcher)', function () {
   });
 });
 
-describe('npm start when it cannot start', function () {
+describeDemo('npm start when it cannot start', function () {
   this.timeout(60_000);
   let userDir: string;
   const taken = net.createServer();

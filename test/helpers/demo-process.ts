@@ -5,11 +5,21 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
+import { NODE_RED_VERSION, OTHER_NODE_RED } from './node-red-runtime';
 
 const REPO_ROOT = path.join(__dirname, '..', '..');
 const START_JS = path.join(REPO_ROOT, 'dist', 'demo', 'start.js');
 /** Generous: a cold start on a busy 2-core machine (about 2 s when idle). */
 const START_TIMEOUT_MS = 45_000;
+
+/**
+ * `describe` for the demo's tests. The demo is the checkout's Node-RED 4 with Dashboard 2.0 (demo/ pins both),
+ * whatever SEQR_NODE_RED_PATH names: on another Node-RED they are skipped, with the reason in the title.
+ */
+export function describeDemo(title: string, suite: (this: Mocha.Suite) => void): void {
+  if (OTHER_NODE_RED) describe.skip(`${title} [skipped: the demo runs Node-RED 4 with Dashboard 2.0, not Node-RED ${NODE_RED_VERSION}]`, suite);
+  else describe(title, suite);
+}
 
 export interface Urls {
   editor: string;
