@@ -20,8 +20,9 @@
  *
  * No answer ever contains a password. Register terminal generates the new terminal's password here, stores it
  * with the terminal id as this node's credentials (`RED.nodes.addCredentials`, saved with the next deploy; the
- * editor then shows the password as set) and answers the terminal id only. The reseller's password is used for
- * that one call and kept nowhere.
+ * editor then shows the password as set) and answers the terminal id only. The editor writes that id into its
+ * node at once, so that a cancelled dialog cannot leave it with another id for the stored password. The
+ * reseller's password is used for that one call and kept nowhere.
  */
 import { randomBytes } from 'node:crypto';
 import type { NodeAPI } from 'node-red';
