@@ -24,4 +24,4 @@ echo "Node-RED node tests on Node-RED $installed ($node_red)"
 npm run build >/dev/null
 # --no-config: .mocharc.json's spec (every test) would be added to these files; its other settings follow.
 SEQR_NODE_RED_PATH="$node_red" npx mocha --no-config --require tsx/cjs --extension ts --timeout 20000 --exit \
-  test/node-*.test.ts test/examples.test.ts test/watch-journal.test.ts
+  test/node-*.test.ts test/examples.test.ts test/ledger-*.test.ts

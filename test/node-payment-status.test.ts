@@ -5,7 +5,8 @@ import { startEmulator, type EmulatorHandle } from '../src/emulator';
 import { SeqrClient, buildInvoice, type InvoiceInput } from '../src/seqr';
 import { NodeRedProcess } from './helpers/node-red-process';
 import { eventually } from './helpers/seqr';
-import { helper, NODE_MODULES, TAB, asText, collect, everythingLogged, nextMessage, pause, type FlowNode, type TestNode } from './helpers/node-red';
+import { helper, NODE_MODULES, TAB, asText, collect, everythingLogged, nextMessage, pause, testUserDir, type FlowNode, type TestNode } from './helpers/node-red';
+import { ledgerOnDisk } from './helpers/ledger-file';
 
 /*
  * seqr-payment-status under node-red-node-test-helper, against the emulator on loopback. Polls every 100 ms
@@ -37,7 +38,6 @@ function statusNodes(emulatorUrl: string, settings: Record<string, unknown>): Fl
       interval: 100,
       giveUpAfter: 10,
       onDeadline: 'cancel',
-      store: '',
       ...settings,
       wires: [['paid'], ['failed'], ['update']],
     }),
@@ -100,10 +100,10 @@ async function load(
   return nodesOfFlow();
 }
 
-/** The node context's keys (the open watches it keeps). */
-function storedKeys(node: TestNode): Promise<string[]> {
-  const context = (node as unknown as { context(): { keys(store: string | undefined, cb: (err: unknown, keys: string[]) => void): void } }).context();
-  return new Promise((resolve, reject) => context.keys(undefined, (err, keys) => (err ? reject(err) : resolve(keys))));
+/** The invoices the configuration's payment ledger holds on disk for a node (its open watches), once written. */
+async function storedReferences(node: TestNode): Promise<string[]> {
+  await (helper.getNode('cfg') as unknown as { ledger: { flush(): Promise<void> } }).ledger.flush();
+  return [...ledgerOnDisk(testUserDir, 'cfg').values()].filter((entry) => entry.owner === node.id).map((entry) => entry.invoiceReference);
 }
 
 function statusTexts(node: TestNode): Array<{ fill?: string; shape?: string; text?: string }> {
@@ -149,7 +149,7 @@ describe('seqr-payment-status node', function () {
     assert.equal(issued.payload.status, 'ISSUED');
     assert.equal(issued.payload.invoiceReference, ref);
     assert.deepEqual(issued.order, { id: 7 });
-    assert.deepEqual(await storedKeys(n.ps), [`seqrWatch_${ref}`]);
+    assert.deepEqual(await storedReferences(n.ps), [ref]);
 
     await emu.payer.pay(ref);
     const paid = await nextMessage<Msg>(n.paid);
@@ -168,7 +168,7 @@ describe('seqr-payment-status node', function () {
 
     const completed = await nextMessage<Msg>(n.completed);
     assert.equal(completed._msgid, paid._msgid);
-    assert.deepEqual(await storedKeys(n.ps), [], 'the watch is forgotten after its outcome');
+    assert.deepEqual(await storedReferences(n.ps), [], 'the watch is forgotten after its outcome');
     await eventually(() => {
       const texts = statusTexts(n.ps);
       assert.deepEqual(texts[0], { fill: 'blue', shape: 'ring', text: 'watching 1' });
@@ -345,7 +345,7 @@ describe('seqr-payment-status node', function () {
     const { n, ref } = await watchOne({ order: 'B' });
     n.ps.receive({ topic: 'stop', payload: ref });
     await eventually(() => assert.equal(n.out.completed.length, 2));
-    assert.deepEqual(await storedKeys(n.ps), []);
+    assert.deepEqual(await storedReferences(n.ps), []);
     await emu.payer.pay(ref);
     await pause(ACK_WINDOW_MS + 200);
     assert.equal(n.out.paid.length + n.out.failed.length, 0);
@@ -454,15 +454,18 @@ describe('seqr-payment-status node', function () {
     assert.match(everythingLogged(), /Resumed watching 2 invoice\(s\)/);
   });
 
-  it('stops watching when the node is deleted and says in the log that the invoices are still open', async function () {
+  it('hands its invoices to the configuration when deleted: it watches them on and logs the PAID, which SEQR keeps', async function () {
     const { n, ref } = await watchOne();
     await helper.setFlows(flow(emu.url).filter((node) => node.id !== 'ps'), 'full', CREDENTIALS);
-    const logged = everythingLogged();
-    assert.match(logged, new RegExp(`Stopped watching 1 invoice\\(s\\) because this node was deleted or disabled: ${ref}`));
-    assert.match(logged, /still open at SEQR/);
+    assert.match(everythingLogged(), new RegExp(`Stopped watching 1 invoice\\(s\\) because this node was deleted or disabled: ${ref}\\. The configuration watches them on`));
+    await eventually(() => assert.match(everythingLogged(), new RegExp(`Watching 1 open invoice\\(s\\) that no running payment status node owns .*: ${ref}\\.`)));
     await emu.payer.pay(ref);
-    await pause(300);
-    assert.equal(n.out.paid.length, 0);
+    await eventually(() => assert.match(everythingLogged(), new RegExp(`Invoice ${ref} was PAID \\(ersReference \\d{25}, 149.90 SEK\\), but no payment status node owns it`)), 4000);
+    assert.equal(n.out.paid.length, 0, 'the deleted node sends nothing');
+    // The configuration's poll fetched the PAID: past the acknowledgement window SEQR has not reversed it.
+    await pause(ACK_WINDOW_MS + 100);
+    assert.equal((await client.getPaymentStatus(ref, 0)).status, 'PAID');
+    assert.equal(ledgerOnDisk(testUserDir, 'cfg').size, 0, 'the ledger is empty after the outcome');
   });
 
   it('rejects a message without a usable reference with an error a Catch node sees', async function () {
@@ -506,7 +509,7 @@ describe('seqr-payment-status node', function () {
   });
 });
 
-describe('seqr-payment-status node: a full Node-RED restart mid-payment (real runtime, localfilesystem context)', function () {
+describe('seqr-payment-status node: a full Node-RED restart mid-payment (real runtime, no context store needed)', function () {
   this.timeout(40_000);
   let emu: EmulatorHandle;
   let client: SeqrClient;
@@ -549,7 +552,7 @@ describe('seqr-payment-status node: a full Node-RED restart mid-payment (real ru
       });
     return [
       TAB,
-      ...statusNodes(emu.url, { giveUpAfter: 60, store: 'file' }),
+      ...statusNodes(emu.url, { giveUpAfter: 60 }),
       placed({ id: 'in', type: 'http in', z: 'tab1', url: '/watch', method: 'post', upload: false, wires: [['prep', 'resp']] }),
       placed({ id: 'resp', type: 'http response', z: 'tab1', statusCode: '', headers: {}, wires: [] }),
       placed({ id: 'prep', type: 'function', z: 'tab1', outputs: 1, func: 'msg.order = msg.payload.order; return msg;', wires: [['ps']] }),

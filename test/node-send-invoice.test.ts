@@ -13,9 +13,11 @@ import {
   everythingLogged,
   nextMessage,
   pause,
+  testUserDir,
   type FlowNode,
   type TestNode,
 } from './helpers/node-red';
+import { ledgerOnDisk } from './helpers/ledger-file';
 import { Servers, refusedUrl } from './helpers/loopback';
 import { NodeRedProcess } from './helpers/node-red-process';
 
@@ -143,6 +145,26 @@ describe('seqr-send-invoice node', function () {
 
     assert.deepEqual(statuses()[0], { fill: 'blue', shape: 'ring', text: 'sending' });
     assert.deepEqual(lastStatus(), { fill: 'green', shape: 'dot', text: 'sent 149.90 SEK' });
+  });
+
+  it('has the invoice in the payment ledger on disk before its QR message leaves, naming the status node it is wired to', async function () {
+    const extra: FlowNode[] = [
+      { id: 'between', type: 'helper', z: 'tab1', wires: [['ps']] },
+      { id: 'ps', type: 'seqr-payment-status', z: 'tab1', seqr: 'cfg', interval: 1000, giveUpAfter: 60, wires: [[], [], []] },
+    ];
+    await helper.load([NODE_MODULES.config, NODE_MODULES.sendInvoice, NODE_MODULES.paymentStatus], flow({ send: { wires: [['out', 'between']] }, extra }), CREDENTIALS);
+    let onDiskWhenSent: ReturnType<typeof ledgerOnDisk> | undefined;
+    node('out').on('input', () => (onDiskWhenSent ??= ledgerOnDisk(testUserDir, 'cfg')));
+    const out = await issue({ payload: { amount: '12.50', clientInvoiceId: 'order-77' }, order: 77 });
+    const reference = String(out.payload?.invoiceReference);
+    const entry = onDiskWhenSent?.get(reference);
+    assert.ok(entry, 'the journal file held the invoice when the message arrived');
+    assert.equal(entry.owner, 'ps', 'through the node in between');
+    assert.equal(entry.claimed, undefined, 'not yet taken by the status node');
+    assert.equal(entry.amount, '12.50');
+    assert.equal(entry.clientInvoiceId, 'order-77');
+    assert.equal(entry.message?.message.order, 77);
+    assert.equal((entry.message?.message.payload as Record<string, unknown>).qrCode, out.payload?.qrCode);
   });
 
   it('takes an amount as a number or text, and a deep link with the configured app scheme', async function () {

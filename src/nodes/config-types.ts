@@ -4,6 +4,7 @@
  */
 import type { Node, NodeDef } from 'node-red';
 import type { SeqrClient, SeqrPrincipal } from '../seqr';
+import type { PaymentLedger } from '../ledger';
 
 /** The node type string of the config node. */
 export const SEQR_CONFIG_TYPE = 'seqr-config';
@@ -31,8 +32,8 @@ export interface SeqrConfigProblem {
  *
  * Typical use in an adapter's constructor:
  * ```ts
- * const config = seqrConfigOf(RED, def.seqr);          // from adapter-helpers
- * if (config?.problem) … red status, fail every input with config.problem.message
+ * const { config, problem } = useSeqrConfig(RED, def.seqr); // from adapter-helpers
+ * if (problem) … red status, fail every input with problem.message
  * const client = config.acquire(node);                 // SeqrClient, also a PaymentStatusSource
  * node.on('close', (removed, done) => { config.release(node); done(); });
  * ```
@@ -52,6 +53,11 @@ export interface SeqrConfigNode extends Node {
   acquire(user: Node, principal?: SeqrPrincipal): SeqrClient;
   /** Deregisters `user`, closing its derived clients; the shared client closes after the last user. */
   release(user: Node): void;
+  /**
+   * The configuration's payment ledger (src/ledger): every open invoice, durably, in a journal file in Node-RED's
+   * user directory. Send invoice records each invoice in it; payment status nodes keep their watches in it.
+   */
+  readonly ledger: PaymentLedger;
 }
 
 /** The config node's settings as the editor stores them (no secrets: those are credentials). */

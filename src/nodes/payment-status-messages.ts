@@ -41,6 +41,15 @@ export function markResumed(msg: NodeMessage, lost: string[]): void {
   (msg as SeqrMessage).seqr = { ...(isRecord(previous) ? previous : {}), resumed: true, lostProperties: [...lost] };
 }
 
+/**
+ * An outcome sent again after a crash that may have come between its first sending and the ledger's note that it
+ * was sent: the flow should dedupe it (on msg.payload.ersReference for a PAID, on the invoice reference otherwise).
+ */
+export function markRedelivered(msg: NodeMessage): void {
+  const previous = (msg as SeqrMessage).seqr;
+  (msg as SeqrMessage).seqr = { ...(isRecord(previous) ? previous : {}), redelivered: true };
+}
+
 /** Output 1: the paid invoice on its own message, with a receipt for the printer width. Returns what it paid. */
 export function writePaid(msg: NodeMessage, event: PaymentPaid, given: InvoiceAmount, width: ReceiptWidth): InvoiceAmount {
   const total = (event.receipt as PaymentReceipt | undefined)?.invoice?.totalAmount;

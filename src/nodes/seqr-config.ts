@@ -6,13 +6,29 @@
  * The settings are checked when the node is deployed. A missing or bad setting is logged once here, and every
  * node that uses the configuration shows a red status and fails each input with the same sentence (field and
  * fix), so a Catch node sees it. The password goes into the client and nowhere else.
+ *
+ * It also owns the configuration's payment ledger (src/ledger): `<userDir>/seqr-ledger/<config id>.jsonl`, where
+ * send invoice records each invoice and payment status nodes keep their watches. When the flows have started it
+ * watches, as a stand-in, the open invoices no running payment status node owns (and, every minute, those send
+ * invoice recorded that no status node claimed within STAND_IN_AFTER_MS), logging their outcomes.
  */
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { Node, NodeAPI } from 'node-red';
 import { SeqrClient, type SeqrPrincipal } from '../seqr';
+import { LedgerWatches, acquireLedger, ledgerFileOf, releaseLedger, type LedgerOwner } from '../ledger';
+import { watchRegistry } from '../watcher';
+import { orphanOutlet } from './orphan-outlet';
 import { CLOSE_GRACE_MS, DEFAULT_ENDPOINT, SEQR_CONFIG_TYPE, type SeqrConfigCredentials, type SeqrConfigDef, type SeqrConfigNode } from './config-types';
 import { SeqrConfigError, copyErrorCodeOnOldRuntimes } from './adapter-helpers';
 import { readSettings } from './config-settings';
 import { registerAdminEndpoints } from './seqr-config-admin';
+
+/** Watch-as-stand-in settings: SEQR's polling guidance and the shop plugins' 120 s give-up (protocol §5.5, §9). */
+const STAND_IN = { intervalMs: 1000, giveUpAfterMs: 120_000, onDeadline: 'cancel' as const };
+/** An invoice send invoice recorded that no payment status node claimed for this long is watched by the configuration. */
+const STAND_IN_AFTER_MS = 10 * 60_000;
+const STAND_IN_SWEEP_MS = 60_000;
 
 type ConfigNode = Node<SeqrConfigCredentials> & {
   -readonly [K in keyof Omit<SeqrConfigNode, keyof Node>]: SeqrConfigNode[K];
@@ -42,16 +58,51 @@ export = function register(RED: NodeAPI): void {
 
     if (settings.problem) node.error(settings.problem.message);
 
+    // ---- the payment ledger ----
+    const userDir = (RED.settings as { userDir?: string }).userDir || path.join(os.homedir(), '.node-red');
+    const onLedgerError = (err: Error) => node.error(RED._('seqr-config.ledger.failed', { error: err.message }));
+    const ledger = acquireLedger(ledgerFileOf(userDir, node.id), node, onLedgerError);
+    node.ledger = ledger;
+    ledger.ready.then(
+      () => {
+        node.log(RED._('seqr-config.ledger.opened', { file: ledger.location, count: ledger.size }));
+        if (ledger.unreadable > 0) node.warn(RED._('seqr-config.ledger.unreadable', { file: ledger.location, count: ledger.unreadable }));
+      },
+      (err: Error) => node.error(RED._('seqr-config.ledger.unusable', { file: ledger.location, error: err.message })),
+    );
+    let standIn: LedgerWatches<object> | undefined;
+    function standInOwner(): LedgerOwner {
+      standIn ??= new LedgerWatches<object>(ledger, sharedClient(), { owner: node.id, ...STAND_IN, registry: watchRegistry, standIn: true }, orphanOutlet(RED, node));
+      return standIn;
+    }
+    function adoptOrphans(unclaimedForMs?: number): void {
+      ledger.ready.then(() => {
+        if (closed || settings.problem) return;
+        const adopted = ledger.adoptOrphans(standInOwner, unclaimedForMs);
+        if (adopted.length > 0) node.warn(RED._('seqr-config.ledger.adopted', { count: adopted.length, references: adopted.join(', ') }));
+      }, () => undefined);
+    }
+    // Once every node of the deploy runs, so that no entry a starting status node will resume is taken.
+    const onFlowsStarted = () => adoptOrphans();
+    RED.events.on('flows:started', onFlowsStarted);
+    const sweep = setInterval(() => adoptOrphans(STAND_IN_AFTER_MS), STAND_IN_SWEEP_MS);
+    sweep.unref();
+
     node.acquire = function acquire(user: Node, principal?: SeqrPrincipal): SeqrClient {
       if (settings.problem) throw new SeqrConfigError(settings.problem);
       if (closed) throw new Error(RED._('seqr-config.errors.closed', { config: label }));
       node.users[user.id] = user;
-      client ??= new SeqrClient(settings.options);
-      if (!principal) return client;
-      const other = client.withPrincipal(principal);
+      if (!principal) return sharedClient();
+      const other = sharedClient().withPrincipal(principal);
       derived.set(user.id, [...(derived.get(user.id) ?? []), other]);
       return other;
     };
+
+    function sharedClient(): SeqrClient {
+      if (!settings.options) throw new SeqrConfigError(settings.problem!);
+      client ??= new SeqrClient(settings.options);
+      return client;
+    }
 
     /** Set while closing with users left: resolves when the last of them has released. */
     let lastRelease: (() => void) | undefined;
@@ -61,7 +112,8 @@ export = function register(RED: NodeAPI): void {
       derived.delete(user.id);
       delete node.users[user.id];
       if (Object.keys(node.users).length === 0) {
-        closeClient();
+        // The stand-in polls on the shared client until the configuration itself closes.
+        if (!standIn) closeClient();
         lastRelease?.();
       }
     };
@@ -78,18 +130,24 @@ export = function register(RED: NodeAPI): void {
     // stays open until the last user has released it, for at most CLOSE_GRACE_MS (Node-RED gives up at 15 s).
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
-      if (Object.keys(node.users).length === 0) {
+      RED.events.removeListener('flows:started', onFlowsStarted);
+      clearInterval(sweep);
+      // The stand-in's invoices stay the configuration's: its next instance, or the next start, watches them.
+      const standInWritten = standIn?.close(false).written;
+      const finish = () => {
         closeClient();
-        done();
+        void Promise.all([standInWritten, releaseLedger(ledger, node, onLedgerError)]).then(() => done());
+      };
+      if (Object.keys(node.users).length === 0) {
+        finish();
         return;
       }
       const timer = setTimeout(() => lastRelease?.(), CLOSE_GRACE_MS);
       lastRelease = () => {
         lastRelease = undefined;
         clearTimeout(timer);
-        closeClient();
         node.users = {};
-        done();
+        finish();
       };
     });
   }

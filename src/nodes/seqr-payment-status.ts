@@ -1,57 +1,42 @@
 /**
  * seqr-payment-status: watches the invoices whose references arrive as messages and sends each message
  * on once, when its invoice reaches an outcome: output 1 paid, output 2 failed (CANCELED, FAILED,
- * EXPIRED, TIMEOUT, ERROR), output 3 each status change before that. The polling is PaymentWatcher's, the
- * keeping of open watches across restarts and redeploys (exactly-once PAID) WatchJournal's, in the node's
- * context store; the payload shapes are payment-status-messages'. This adapter reads settings and messages,
- * routes the watcher's events to the outputs, and reports through send/done/status.
+ * EXPIRED, TIMEOUT, ERROR), output 3 each status change before that. The watches live in the configuration's
+ * payment ledger and are polled by LedgerWatches (src/ledger), which also resumes them after a redeploy or a
+ * crash and makes each outcome exactly-once; the payload shapes are payment-status-messages'. This adapter reads
+ * settings and messages, writes the outputs, and reports through send/done/status.
  *
  * Message ownership: the outcome goes out on the incoming message object itself (so correlation
  * fields like msg.order survive); each update goes out on a clone, so a downstream node that keeps or
  * changes an update never sees the later outcome written into it, and vice versa.
- *
- * A node that closes drops any answer still in flight and waits for the journal's writes, so the instance
- * that resumes polls again and sends the outcome itself: after a redeploy from the journal's in-process
- * handover (live message, nothing lost) or the store, after a restart from the store.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
-import {
-  PaymentWatcher,
-  type CancelRefused,
-  type DeadlinePolicy,
-  type PaymentFailed,
-  type PaymentPaid,
-  type PaymentRetrying,
-  type PaymentStatusSource,
-  type PaymentUpdate,
-  type PaymentRecovered,
-  watchRegistry,
-} from '../watcher';
-import { WatchJournal, type KeyValueStore, type ResumableWatch } from '../watcher/watch-journal';
+import { type DeadlinePolicy, watchRegistry } from '../watcher';
+import { LedgerWatches, type WatchOutlet, type WatchRoute } from '../ledger';
 import { InvoiceInputError, RECEIPT_WIDTHS } from '../seqr';
 import { STATUS, catchableError, failEveryInput, invoiceReferenceOf, isValidReference, useSeqrConfig } from './adapter-helpers';
 import type { SeqrConfigProblem } from './config-types';
-import { amountOfMessage, markResumed, notificationKeyOf, writeFailed, writePaid, writeUpdate } from './payment-status-messages';
+import {
+  amountOfMessage,
+  markRedelivered,
+  markResumed,
+  notificationKeyOf,
+  writeFailed,
+  writePaid,
+  writeUpdate,
+} from './payment-status-messages';
 
 interface PaymentStatusNodeDef extends NodeDef {
   seqr: string;
   interval: number | string;
   giveUpAfter: number | string;
   onDeadline: DeadlinePolicy | '';
-  store: string;
   /** Columns of the printer msg.receiptText is laid out for. */
   receiptWidth: number | string;
 }
 
 type SendFn = (msg: Array<NodeMessage | null>) => void;
 type DoneFn = (err?: Error) => void;
-
-/** What this node attaches to each watch in the journal: where its outcome goes, and whether it is retrying. */
-interface WatchRoute {
-  send: SendFn;
-  done: DoneFn;
-  retrying: boolean;
-}
 
 const DEFAULT_INTERVAL_MS = 1000;
 /** SEQR reverses a payment nobody fetched within ~20 s: polls further apart than this get a warning. */
@@ -61,6 +46,8 @@ const MAX_INTERVAL_MS = 10_000;
 const DEFAULT_GIVE_UP_AFTER_S = 120;
 const MAX_GIVE_UP_AFTER_S = 24 * 60 * 60;
 const STATUS_REFRESH_MS = 100;
+/** SEQR's acknowledgement window (protocol §5.4): down longer than this, a payment may have been reversed. */
+const ACK_WINDOW_MS = 20_000;
 
 function parseNumber(value: number | string | undefined, fallback: number): number {
   if (value === undefined || value === '') return fallback;
@@ -74,7 +61,6 @@ export = function register(RED: NodeAPI): void {
     const intervalMs = parseNumber(def.interval, DEFAULT_INTERVAL_MS);
     const giveUpAfterS = parseNumber(def.giveUpAfter, DEFAULT_GIVE_UP_AFTER_S);
     const onDeadline: DeadlinePolicy = def.onDeadline === 'keep' ? 'keep' : 'cancel';
-    const store = def.store ? def.store : undefined;
     const receiptWidth = RECEIPT_WIDTHS.find((width) => width === Number(def.receiptWidth)) ?? 32;
 
     // The node's own settings first (logged here); a configuration problem is logged by the config node.
@@ -99,25 +85,6 @@ export = function register(RED: NodeAPI): void {
       node.warn(RED._('seqr-payment-status.warn.slow-interval', { interval: intervalMs }));
     }
 
-    const source: PaymentStatusSource = config.acquire(node);
-    const watcher = new PaymentWatcher(source, {
-      intervalMs,
-      giveUpAfterMs: giveUpAfterS * 1000,
-      onDeadline,
-      // So that a seqr-notification node can make this node poll an invoice at once.
-      registry: watchRegistry,
-    });
-    const context = node.context();
-    // The node's context in the store the node names (the store is a node setting: memory, file, Redis…).
-    const contextStore: KeyValueStore = {
-      get: (key, callback) => context.get(key, store, callback),
-      set: (key, value, callback) => context.set(key, value, store, callback),
-      keys: (callback) => context.keys(store, callback),
-    };
-    const journal = new WatchJournal<NodeMessage, WatchRoute>(contextStore, {
-      handover: { runtime: context.global, owner: node.id },
-      onStoreError: (err) => node.error(RED._('seqr-payment-status.errors.store-failed', { error: err.message })),
-    });
     let closed = false;
     let lastOutcome: NodeStatus | undefined;
 
@@ -132,10 +99,10 @@ export = function register(RED: NodeAPI): void {
       statusTimer = undefined;
       if (closed) return;
       let status: NodeStatus = lastOutcome ?? {};
-      const watching = journal.size;
+      const watching = watches.size;
       if (watching > 0) {
         let retrying = 0;
-        for (const watch of journal.values()) if (watch.live.retrying) retrying++;
+        for (const watch of watches.values()) if (watch.retrying) retrying++;
         status = retrying > 0
           ? STATUS.warn(RED._('seqr-payment-status.status.retrying', { count: retrying, total: watching }))
           : STATUS.busy(RED._('seqr-payment-status.status.watching', { count: watching }));
@@ -147,80 +114,6 @@ export = function register(RED: NodeAPI): void {
       }
     }
 
-    // ---- watcher events to outputs ----
-    /** Sends the outcome, then the journal forgets the watch and its message is done. */
-    function complete(invoiceReference: string, route: WatchRoute, outputs: Array<NodeMessage | null>): void {
-      journal.finish(invoiceReference, () => route.send(outputs));
-      route.done();
-      refreshStatus();
-    }
-
-    function onPaid(event: PaymentPaid): void {
-      const watch = journal.get(event.invoiceReference);
-      if (!watch) return;
-      const { amount, currency } = writePaid(watch.msg, event, watch.stored, receiptWidth);
-      lastOutcome = STATUS.ok(RED._('seqr-payment-status.status.paid', { amount: amount ?? '', currency: currency ?? '' }).trim());
-      complete(watch.invoiceReference, watch.live, [watch.msg, null, null]);
-    }
-
-    function onFailed(event: PaymentFailed): void {
-      const watch = journal.get(event.invoiceReference);
-      if (!watch) return;
-      writeFailed(watch.msg, event, watch.stored);
-      lastOutcome = STATUS.error(RED._('seqr-payment-status.status.failed', { status: event.status }));
-      complete(watch.invoiceReference, watch.live, [null, watch.msg, null]);
-    }
-
-    function onUpdate(event: PaymentUpdate): void {
-      const watch = journal.get(event.invoiceReference);
-      if (!watch) return;
-      journal.update(event.invoiceReference, event.status, event.version);
-      const update = RED.util.cloneMessage(watch.msg);
-      writeUpdate(update, event, watch.stored);
-      watch.live.send([null, null, update]);
-    }
-
-    function onRetrying(event: PaymentRetrying): void {
-      const watch = journal.get(event.invoiceReference);
-      if (!watch || watch.live.retrying) return;
-      watch.live.retrying = true;
-      node.debug(RED._('seqr-payment-status.log.retrying', { reference: event.invoiceReference, reason: event.reason }));
-      refreshStatus();
-    }
-
-    function onRecovered(event: PaymentRecovered): void {
-      const watch = journal.get(event.invoiceReference);
-      if (!watch) return;
-      watch.live.retrying = false;
-      refreshStatus();
-    }
-
-    function onCancelRefused(event: CancelRefused): void {
-      node.log(RED._('seqr-payment-status.log.cancel-refused', { reference: event.invoiceReference, code: event.code, name: event.codeName }));
-    }
-
-    watcher.on('paid', onPaid);
-    watcher.on('failed', onFailed);
-    watcher.on('update', onUpdate);
-    watcher.on('retrying', onRetrying);
-    watcher.on('recovered', onRecovered);
-    watcher.on('cancelRefused', onCancelRefused);
-    watcher.on('error', (err) => node.error(err.message));
-
-    // ---- starting watches ----
-    /** Watches an invoice for a message: a new watch, or with `resumed` one an earlier instance kept. */
-    function startWatch(invoiceReference: string, msg: NodeMessage, route: WatchRoute, resumed?: ResumableWatch<NodeMessage>): void {
-      const { stored } = journal.begin(invoiceReference, msg, route, resumed ? { resumed: resumed.stored } : amountOfMessage(msg));
-      const notificationKey = notificationKeyOf(msg);
-      watcher.watch(invoiceReference, { startedAt: stored.startedAt, status: stored.status, version: stored.version, notificationKey });
-      refreshStatus();
-    }
-
-    function requestCancel(invoiceReference: string): void {
-      journal.requestCancel(invoiceReference);
-      watcher.cancel(invoiceReference);
-    }
-
     /** Finishes a resumed message the way `done()` would have (so Complete nodes see it), if the runtime allows. */
     function completeResumed(msg: NodeMessage): DoneFn {
       const internal = node as unknown as { _complete?: (msg: NodeMessage, err?: Error) => void };
@@ -229,32 +122,58 @@ export = function register(RED: NodeAPI): void {
       };
     }
 
-    /** Watches again what an earlier instance watched; the message says so and names what it lost. */
-    function resumeWatch(resumable: ResumableWatch<NodeMessage>): boolean {
-      const { msg, stored } = resumable;
-      if (journal.has(stored.invoiceReference)) return false;
-      markResumed(msg, resumable.lost);
-      startWatch(stored.invoiceReference, msg, { send: (out) => node.send(out), done: completeResumed(msg), retrying: false }, resumable);
-      if (stored.cancelRequested) watcher.cancel(stored.invoiceReference);
-      return true;
-    }
+    // ---- what each event does to the outputs ----
+    const outlet: WatchOutlet<NodeMessage> = {
+      paid(watch, event) {
+        const { amount, currency } = writePaid(watch.msg, event, watch.given, receiptWidth);
+        lastOutcome = STATUS.ok(RED._('seqr-payment-status.status.paid', { amount: amount ?? '', currency: currency ?? '' }).trim());
+        return [watch.msg, null, null];
+      },
+      failed(watch, event) {
+        // Cancelled while Node-RED was down longer than SEQR waits: a payment made then was reversed by SEQR.
+        const reversed = event.status === 'CANCELED' && watch.downtimeMs !== undefined && watch.downtimeMs > ACK_WINDOW_MS;
+        const reason = reversed ? RED._('seqr-payment-status.reason.maybe-reversed', { seconds: Math.round(watch.downtimeMs! / 1000) }) : event.reason;
+        writeFailed(watch.msg, { ...event, reason }, watch.given);
+        lastOutcome = STATUS.error(RED._('seqr-payment-status.status.failed', { status: event.status }));
+        return [null, watch.msg, null];
+      },
+      update(watch, event) {
+        const update = RED.util.cloneMessage(watch.msg);
+        writeUpdate(update, event, watch.given);
+        watch.route.send([null, null, update]);
+      },
+      outputs: (output, msg) => (output === 1 ? [msg, null, null] : [null, msg, null]),
+      resumedRoute: (msg): WatchRoute<NodeMessage> => ({ send: (out) => node.send(out), done: completeResumed(msg) }),
+      markResumed,
+      markRedelivered,
+      changed: refreshStatus,
+      resumed: (count, redelivered) => node.log(RED._('seqr-payment-status.log.resumed', { count: count + redelivered, redelivered })),
+      retrying: (event) => node.debug(RED._('seqr-payment-status.log.retrying', { reference: event.invoiceReference, reason: event.reason })),
+      cancelRefused: (event) =>
+        node.log(RED._('seqr-payment-status.log.cancel-refused', { reference: event.invoiceReference, code: event.code, name: event.codeName })),
+      error: (err) => node.error(RED._('seqr-payment-status.errors.ledger-failed', { error: err.message })),
+    };
 
-    async function resume(): Promise<void> {
-      // After a redeploy: the closing instance's watches with their live messages, at once (nothing lost).
-      let count = 0;
-      for (const resumable of journal.takeHandedOver()) if (resumeWatch(resumable)) count++;
-      // After a restart (or a redeploy with a configured store): what the context store kept.
-      const kept = await journal.loadStored();
-      if (closed) return;
-      for (const resumable of kept) if (resumeWatch(resumable)) count++;
-      if (count > 0) node.log(RED._('seqr-payment-status.log.resumed', { count }));
-    }
-
-    const ready = resume().catch((err: Error) => {
-      node.error(RED._('seqr-payment-status.errors.store-failed', { error: err.message }));
+    const watches = new LedgerWatches<NodeMessage>(
+      config.ledger,
+      config.acquire(node),
+      // The registry lets a seqr-notification node make this node poll an invoice at once.
+      { owner: node.id, intervalMs, giveUpAfterMs: giveUpAfterS * 1000, onDeadline, registry: watchRegistry },
+      outlet,
+    );
+    const ready = watches.start().catch((err: Error) => {
+      node.error(RED._('seqr-payment-status.errors.ledger-failed', { error: err.message }));
     });
 
     // ---- input ----
+    function startWatch(reference: string, msg: NodeMessage, route: WatchRoute<NodeMessage>): boolean {
+      const started = watches.watch(reference, msg, route, { ...amountOfMessage(msg), notificationKey: notificationKeyOf(msg) });
+      if (started === 'started') return true;
+      node.warn(RED._(`seqr-payment-status.warn.${started}`, { reference }));
+      route.done();
+      return false;
+    }
+
     function handleInput(msg: NodeMessageInFlow, send: SendFn, done: DoneFn): void {
       if (closed) return;
       const reference = invoiceReferenceOf(msg);
@@ -263,36 +182,24 @@ export = function register(RED: NodeAPI): void {
         return;
       }
       const topic = typeof msg.topic === 'string' ? msg.topic.toLowerCase() : '';
-      const existing = journal.get(reference);
+      const watched = watches.get(reference) !== undefined;
       if (topic === 'stop') {
-        if (existing) {
-          journal.finish(reference);
-          watcher.stop(reference);
-          existing.live.done();
-          refreshStatus();
-          node.log(RED._('seqr-payment-status.log.stopped', { reference }));
-        }
+        if (watches.stop(reference)) node.log(RED._('seqr-payment-status.log.stopped', { reference }));
         done();
         return;
       }
       if (topic === 'cancel') {
-        if (existing) {
-          requestCancel(reference);
+        if (watched) {
+          watches.cancel(reference);
           done();
-        } else {
+        } else if (startWatch(reference, msg, { send, done })) {
           // Not watched (e.g. after a kept TIMEOUT): watch it with this message and cancel at once, so that
           // the outcome (CANCELED, or PAID if the payer got there first) comes out on this message.
-          startWatch(reference, msg, { send, done, retrying: false });
-          requestCancel(reference);
+          watches.cancel(reference);
         }
         return;
       }
-      if (existing) {
-        node.warn(RED._('seqr-payment-status.warn.already-watching', { reference }));
-        done();
-        return;
-      }
-      startWatch(reference, msg, { send, done, retrying: false });
+      startWatch(reference, msg, { send, done });
     }
 
     node.on('input', (msg: NodeMessageInFlow, send: SendFn, done: DoneFn) => {
@@ -302,10 +209,9 @@ export = function register(RED: NodeAPI): void {
     node.on('close', (removed: boolean, done: () => void) => {
       closed = true;
       if (statusTimer !== undefined) clearTimeout(statusTimer);
-      const references = watcher.stopAll();
-      watcher.removeAllListeners();
-      // A redeploy hands the open watches to the next instance; a deletion ends them (they stay open at SEQR).
-      const written = journal.close(!removed);
+      // A redeploy or stop leaves the open watches to this node's next instance; a deletion hands them to the
+      // configuration, which watches them on and logs their outcomes.
+      const { references, written } = watches.close(removed);
       if (references.length > 0) {
         if (removed) {
           node.warn(RED._('seqr-payment-status.warn.stopped-on-delete', { count: references.length, references: references.join(', ') }));

@@ -10,6 +10,13 @@
  * (`msg.error.cause.maybeProcessed`, `retryable`) and the flow decides; a new invoice is harmless for the payer
  * (only the QR shown can be paid), and a cash-register terminal cancels its previous invoice by itself.
  *
+ * Durability: the message with the QR code leaves only after the configuration's payment ledger holds the invoice
+ * on disk (with the payment status node the message is wired to), so no QR code a customer can pay exists
+ * without a ledger entry, and a crash on the way to the status node cannot lose the payment. The one window
+ * left, a crash between SEQR's answer and the record, is harmless to customers: nobody has seen that invoice's QR
+ * code, so nobody can pay it; it stays open at SEQR until it lapses (a cash-register terminal's next invoice
+ * cancels it), and its clientInvoiceId (in msg.payload, when the flow gives one) names it in SEQR's records.
+ *
  * Notify "node": each invoice's notificationUrl is the public URL of the configuration's seqr-notification node
  * plus a fresh key (msg.seqr.notificationKey), by which the payment status node's watch is found when SEQR calls.
  * Without a usable notification node the invoice goes out without notificationUrl (a warning says why): the
@@ -38,6 +45,7 @@ import {
   usableConfig,
 } from './adapter-helpers';
 import { newNotificationKey, notificationEndpointOf, urlWithKey, type EndpointProblem } from './notification-endpoints';
+import { firstDownstream } from './flow-wiring';
 
 type QrImageFormat = 'none' | 'png' | 'dataurl' | 'svg';
 
@@ -102,7 +110,14 @@ export = function register(RED: NodeAPI): void {
 
     const appScheme = config.appScheme;
     const client = config.acquire(node);
+    const ledger = config.ledger;
     const configId = def.seqr;
+    /** The payment status node (of this configuration) the messages are wired to: fixed for a deploy. */
+    let statusNode: { id?: string } | undefined;
+    function wiredStatusNode(): string | undefined {
+      statusNode ??= { id: firstDownstream(RED, node, (id) => ledger.hasOwner(id)) };
+      return statusNode.id;
+    }
 
     /** Warned once per deploy and problem: a missing notification node slows payments down, it does not stop them. */
     const warned = new Set<EndpointProblem>();
@@ -131,6 +146,10 @@ export = function register(RED: NodeAPI): void {
       if (Buffer.isBuffer(input) || Array.isArray(input)) {
         throw invalidInput(RED._('seqr-send-invoice.errors.not-an-invoice', { source: sourceLabel }));
       }
+      // An invoice the ledger cannot record must not be created: its payment could be lost.
+      await ledger.ready.catch((err: Error) => {
+        throw catchableError(err, RED._('seqr-send-invoice.errors.ledger-unusable', { file: ledger.location, error: err.message }));
+      });
       const notify = notification();
       let invoice;
       try {
@@ -170,6 +189,19 @@ export = function register(RED: NodeAPI): void {
       out.payload = payload;
       out.seqr = seqr;
       if (qrFormat !== 'none') out.qr = await QR_IMAGES[qrFormat](qrCode);
+      await ledger
+        .recordInvoice(sent.invoiceReference, {
+          amount,
+          currency,
+          clientInvoiceId: invoice.clientInvoiceId,
+          notificationKey: seqr.notificationKey as string | undefined,
+          owner: wiredStatusNode(),
+          msg: out,
+        })
+        .catch((err: Error) => {
+          // SEQR holds the invoice, but without a record its payment could be lost: its QR code must not leave.
+          throw catchableError(err, RED._('seqr-send-invoice.errors.ledger-failed', { reference: sent.invoiceReference, error: err.message }));
+        });
       send(out);
       node.status(STATUS.ok(RED._('seqr-send-invoice.status.sent', { amount, currency })));
     }

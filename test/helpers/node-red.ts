@@ -4,7 +4,8 @@
  * for a message with assertion failures reported (not swallowed into a timeout), and every text the runtime
  * logged or showed, for secret checks.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
@@ -57,6 +58,21 @@ export interface NodeTestHelper {
 export const helper = require('node-red-node-test-helper') as NodeTestHelper;
 // The checkout's Node-RED, or the one SEQR_NODE_RED_PATH names (see node-red-runtime.ts).
 helper.init(resolveFromNodeRed('node-red'));
+
+/**
+ * Every test's runtime gets a user directory of its own, where the configuration nodes keep their payment
+ * ledgers: a test starts with no open invoice a test before it left (within a test, redeploys share it).
+ */
+const USER_DIRS = mkdtempSync(path.join(tmpdir(), 'seqr-test-userdirs-'));
+let userDirCount = 0;
+/** The user directory of the current test's runtime. */
+export let testUserDir = '';
+beforeEach(function () {
+  testUserDir = path.join(USER_DIRS, String(++userDirCount));
+  mkdirSync(testUserDir);
+  helper.settings({ userDir: testUserDir });
+});
+process.once('exit', () => rmSync(USER_DIRS, { recursive: true, force: true }));
 
 const LOCALES = path.join(__dirname, '..', '..', 'nodes', 'locales', 'en-US');
 const CATALOGS: Record<string, Record<string, unknown>> = Object.fromEntries(

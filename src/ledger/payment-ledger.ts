@@ -1,0 +1,243 @@
+/**
+ * PaymentLedger: every open invoice of one SEQR configuration, kept durably through a LedgerStore, so that no
+ * crash loses a PAID and none doubles one:
+ * - send invoice records the invoice (`recordInvoice`) and waits for the record before the QR code leaves;
+ * - a watcher (LedgerWatches, one per payment status node) claims the invoice with its message, records status,
+ *   version and cancel requests as they change;
+ * - an outcome is recorded (`recordOutcome`, awaited) before it is sent and the entry removed (`finish`) right
+ *   after, so a restart sends again exactly the outcomes a crash may have sent already, and marks them so.
+ *
+ * One ledger per journal file per process (`openLedger`), shared by the configuration node instances that use
+ * it: a redeploy replaces the nodes but not the ledger, which therefore also hands the live messages of open
+ * watches from the closing node instance to the new one (nothing of a message is lost within one process).
+ *
+ * Orphans: send invoice names the payment status node its message is wired to, and after a crash between the two
+ * that node takes the invoice as if the message had arrived. An entry whose owner is not running once the flows
+ * have started (that node was deleted, or none was ever known) is adopted by a stand-in (`adoptOrphans`: the
+ * configuration itself, which logs the outcome), so every invoice still gets one.
+ *
+ * Knows nothing of Node-RED.
+ */
+import type { InvoiceStatus } from '../seqr/types';
+import { toStorable } from '../watcher/storable-message';
+import type { LedgerChange, LedgerEntry, LedgerStore, StoredOutcome } from './ledger-store';
+
+/** What the ledger asks of a watcher that can take entries over (LedgerWatches). */
+export interface LedgerOwner {
+  readonly ownerId: string;
+  /** Takes the entries over and watches them (or sends their recorded outcome). */
+  adopt(entries: OpenEntry[]): void;
+  /**
+   * A stand-in owner (the configuration watching orphans) lets a node that claims one of its invoices have it:
+   * it stops polling the invoice and leaves the entry. Owners without it keep what they claimed.
+   */
+  surrender?(invoiceReference: string): void;
+}
+
+/** An entry as the ledger holds it in memory: the stored state and what this process knows beside it. */
+export interface OpenEntry {
+  readonly stored: LedgerEntry;
+  /** The live message, while this process has it (lost on a restart: the stored copy is used then). */
+  live?: object;
+  /** Loaded with a recorded outcome from a run that may have sent it before dying. */
+  readonly mayHaveBeenSent: boolean;
+}
+
+export interface InvoiceRecord {
+  amount?: string;
+  currency?: string;
+  clientInvoiceId?: string;
+  notificationKey?: string;
+  /** The payment status node the message is wired to, if known. */
+  owner?: string;
+  /** The message with the QR code, as it leaves send invoice. */
+  msg: object;
+}
+
+export interface PaymentLedgerOptions {
+  /** A write failed: the guarantee is at risk for that change (the caller is told too, where it waits). */
+  onStoreError(err: Error): void;
+  /** An owner claimed an invoice here (another ledger of the process may drop its unclaimed record of it). */
+  onClaim?(invoiceReference: string, ledger: PaymentLedger): void;
+}
+
+export class PaymentLedger {
+  readonly location: string;
+  /** Resolves once the store has been read; rejects if it cannot be used (then every write refuses too). */
+  readonly ready: Promise<void>;
+  /** How long (ms) the previous run had not written when this one loaded: a bound on Node-RED's downtime. */
+  quietBeforeStartMs = 0;
+  /** Records the store could not read back (named in the configuration node's log). */
+  unreadable = 0;
+  private readonly entries = new Map<string, OpenEntry>();
+  private readonly owners = new Map<string, LedgerOwner>();
+
+  constructor(
+    private readonly store: LedgerStore,
+    private readonly options: PaymentLedgerOptions,
+  ) {
+    this.location = store.location;
+    this.ready = store.load().then(({ entries, lastWriteAt, unreadable }) => {
+      for (const stored of entries) {
+        this.entries.set(stored.invoiceReference, { stored, mayHaveBeenSent: stored.outcome !== undefined });
+      }
+      this.unreadable = unreadable;
+      if (lastWriteAt !== undefined) this.quietBeforeStartMs = Math.max(0, Date.now() - lastWriteAt);
+    });
+    // Every user awaits `ready` and handles its rejection itself.
+    this.ready.catch(() => undefined);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(invoiceReference: string): OpenEntry | undefined {
+    return this.entries.get(invoiceReference);
+  }
+
+  /**
+   * Send invoice: the invoice SEQR just created, with the message about to leave. Resolves once durable; the
+   * message must not leave before (no QR code a customer can pay without a ledger entry).
+   */
+  async recordInvoice(invoiceReference: string, record: InvoiceRecord): Promise<void> {
+    await this.ready;
+    const { msg, ...fields } = record;
+    const stored: LedgerEntry = {
+      v: 1,
+      invoiceReference,
+      startedAt: Date.now(),
+      version: 0,
+      ...definedOnly(fields),
+      message: toStorable(msg),
+    };
+    const existing = this.entries.get(invoiceReference);
+    // A status node may have been quicker than this write's return (it claims by reference).
+    if (existing) return;
+    this.entries.set(invoiceReference, { stored, live: msg, mayHaveBeenSent: false });
+    await this.store.write([{ invoiceReference, entry: stored }]);
+  }
+
+  /**
+   * A watcher takes the invoice with the message it came with: a new entry, or the one send invoice recorded (its
+   * startedAt kept). Returns the entry, or undefined when another running owner holds it.
+   */
+  claim(invoiceReference: string, owner: string, msg: object, fields: { amount?: string; currency?: string; notificationKey?: string }): OpenEntry | undefined {
+    const existing = this.entries.get(invoiceReference);
+    const holder = existing?.stored.claimed && existing.stored.owner !== owner ? this.owners.get(existing.stored.owner ?? '') : undefined;
+    if (holder) {
+      if (!holder.surrender) return undefined;
+      holder.surrender(invoiceReference);
+    }
+    if (!existing) this.options.onClaim?.(invoiceReference, this);
+    const stored: LedgerEntry = {
+      ...(existing?.stored ?? { v: 1, invoiceReference, startedAt: Date.now(), version: 0 }),
+      ...definedOnly(fields),
+      owner,
+      claimed: true,
+      message: toStorable(msg),
+    };
+    const entry: OpenEntry = { stored, live: msg, mayHaveBeenSent: false };
+    this.entries.set(invoiceReference, entry);
+    this.persist(stored);
+    return entry;
+  }
+
+  /** A status change or a cancel request: recorded so a resumed watch neither repeats it nor forgets it. */
+  update(invoiceReference: string, change: { status?: InvoiceStatus; version?: number; cancelRequested?: boolean }): void {
+    const entry = this.entries.get(invoiceReference);
+    if (!entry) return;
+    Object.assign(entry.stored, definedOnly(change));
+    this.persist(entry.stored);
+  }
+
+  /** The outcome, durably, before it is sent. */
+  async recordOutcome(invoiceReference: string, output: StoredOutcome['output'], msg: object): Promise<void> {
+    const entry = this.entries.get(invoiceReference);
+    if (!entry) return;
+    entry.stored.outcome = { output, stored: toStorable(msg) };
+    await this.store.write([{ invoiceReference, entry: entry.stored }]);
+  }
+
+  /** The outcome has been sent (or the watch was stopped): the entry goes. Not awaited by anyone. */
+  finish(invoiceReference: string): void {
+    if (!this.entries.delete(invoiceReference)) return;
+    this.write([{ invoiceReference, entry: undefined }]);
+  }
+
+  /** The entries an owner holds (claimed, or recorded for it by send invoice). */
+  ownedBy(owner: string): OpenEntry[] {
+    return [...this.entries.values()].filter((entry) => entry.stored.owner === owner);
+  }
+
+  /** Whether `id` is a running owner of this ledger (a payment status node on this configuration). */
+  hasOwner(id: string): boolean {
+    return this.owners.has(id);
+  }
+
+  attach(owner: LedgerOwner): void {
+    this.owners.set(owner.ownerId, owner);
+  }
+
+  /** The owner stops; with `release` (deleted, not redeployed) its entries become orphans to adopt. */
+  detach(owner: LedgerOwner, release: boolean): void {
+    if (this.owners.get(owner.ownerId) === owner) this.owners.delete(owner.ownerId);
+    if (!release) return;
+    for (const entry of this.ownedBy(owner.ownerId)) {
+      entry.stored.owner = undefined;
+      entry.stored.claimed = false;
+      this.persist(entry.stored);
+    }
+  }
+
+  /** Drops a record nobody claimed (another ledger's owner took the invoice). */
+  dropUnclaimed(invoiceReference: string): void {
+    const entry = this.entries.get(invoiceReference);
+    if (entry && !entry.stored.claimed) this.finish(invoiceReference);
+  }
+
+  /**
+   * Hands to `adopter` every entry whose owner is not running: the status node it was recorded for is gone (deleted,
+   * or no such node), or nobody was ever named. Called once the flows have started, when every owner that runs
+   * has attached, so an entry whose node is about to resume it is never taken. With `unclaimedForMs`, also the
+   * entries recorded by send invoice that no running owner has claimed for that long (their message went
+   * somewhere else), so that no record waits forever.
+   */
+  adoptOrphans(adopter: () => LedgerOwner, unclaimedForMs?: number): string[] {
+    const now = Date.now();
+    const orphans = [...this.entries.values()].filter(
+      ({ stored }) =>
+        !this.owners.has(stored.owner ?? '') ||
+        (unclaimedForMs !== undefined && !stored.claimed && now - stored.startedAt > unclaimedForMs),
+    );
+    if (orphans.length === 0) return [];
+    const owner = adopter();
+    for (const entry of orphans) {
+      entry.stored.owner = owner.ownerId;
+      this.persist(entry.stored);
+    }
+    owner.adopt(orphans);
+    return orphans.map((entry) => entry.stored.invoiceReference);
+  }
+
+  /** Waits for the writes under way. */
+  flush(): Promise<void> {
+    return this.store.write([]).catch(() => undefined);
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+
+  private persist(stored: LedgerEntry): void {
+    this.write([{ invoiceReference: stored.invoiceReference, entry: { ...stored } }]);
+  }
+
+  private write(changes: LedgerChange[]): void {
+    this.store.write(changes).catch((err: Error) => this.options.onStoreError(err));
+  }
+}
+
+function definedOnly<T extends object>(fields: T): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
