@@ -19,6 +19,8 @@ export interface CrashFlowOptions {
   recorderUrl: string;
   /** A name for the status node (a redeploy with another name is a modified flow). */
   statusName?: string;
+  /** Send invoice reaches the delay through a link out / link in pair (as flows split over tabs do). */
+  linked?: boolean;
 }
 
 /** A function node that POSTs `record` (a JavaScript object expression over msg) to the recorder. */
@@ -80,8 +82,14 @@ export function crashFlow(options: CrashFlowOptions): FlowNode[] {
       qr: 'none',
       x: 420,
       y: 100,
-      wires: [['crash-answer', 'crash-issued', 'crash-delay']],
+      wires: [['crash-answer', 'crash-issued', options.linked ? 'crash-link-out' : 'crash-delay']],
     },
+    ...(options.linked
+      ? [
+        { id: 'crash-link-out', type: 'link out', z: TAB_ID, name: 'to payment', mode: 'link', links: ['crash-link-in'], x: 560, y: 220, wires: [] },
+        { id: 'crash-link-in', type: 'link in', z: TAB_ID, name: 'payment', links: ['crash-link-out'], x: 460, y: 260, wires: [['crash-delay']] },
+      ]
+      : []),
     { id: 'crash-answer', type: 'http response', z: TAB_ID, name: 'checkout page', statusCode: '', headers: {}, x: 620, y: 40, wires: [] },
     reporter('crash-issued', "{ kind: 'issued', invoiceReference: msg.payload.invoiceReference, qrCode: msg.payload.qrCode, order: msg.order }", 100),
     {

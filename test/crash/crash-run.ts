@@ -51,7 +51,7 @@ export interface InvoiceFinding {
   updates: number;
   /**
    * 'slow restart': SEQR reversed a payment made around the crash whose window ended before Node-RED was even
-   * back (the machine was too loaded to start it in time); counted apart, it says nothing about the package.
+   * back, and the flow was told so on output 2 with a reason: all a package can do; counted apart.
    */
   verdict: 'ok' | 'lost' | 'doubled' | 'wrong' | 'not issued' | 'slow restart';
   why?: string;
@@ -106,7 +106,7 @@ export class CrashRun {
     readonly startedAt: number,
   ) {}
 
-  static async open(scenario: string, mode: StorageMode): Promise<CrashRun> {
+  static async open(scenario: string, mode: StorageMode, flowOptions: { linked?: boolean } = {}): Promise<CrashRun> {
     const log: string[] = [];
     const began = Date.now();
     const emu = await startEmulator({
@@ -120,7 +120,7 @@ export class CrashRun {
     const endpoint = `${proxy.origin}${new URL(emu.url).pathname}`;
     const recorder = new Recorder();
     await recorder.start();
-    const flow = (statusName?: string) => crashFlow({ endpoint, recorderUrl: recorder.url, statusName });
+    const flow = (statusName?: string) => crashFlow({ endpoint, recorderUrl: recorder.url, statusName, ...flowOptions });
     const nodeRed = new NodeRedProcess({
       flows: flow(),
       credentials: { 'crash-cfg': { principalId: TERMINAL.id, password: TERMINAL.password } },
@@ -295,8 +295,11 @@ export class CrashRun {
       };
       judge(finding);
       if (finding.verdict === 'lost' && finding.reversed && payment && this.windowEndedWhileDown(payment.at)) {
-        finding.verdict = 'slow restart';
-        finding.why = `paid ${((payment.at - this.killedAt) / 1000).toFixed(1)} s from the crash; SEQR's window ended before Node-RED was back`;
+        // Nothing could have fetched it; what the package owes is to say so, once, on output 2 (issue 9).
+        const said = finding.outcomes.length === 1 && finding.outcomes[0].output === 2 && Boolean(finding.outcomes[0].reason);
+        finding.verdict = said ? 'slow restart' : 'lost';
+        finding.why = `paid ${((payment.at - this.killedAt) / 1000).toFixed(1)} s from the crash; SEQR's window ended before Node-RED was back` +
+          (said ? `, reported on output 2: ${finding.outcomes[0].reason}` : ', and no single output-2 outcome with a reason said so');
       }
       return finding;
     });

@@ -35,7 +35,7 @@ function job(scenario: Scenario, mode: StorageMode): Job {
 async function runScenario(scenario: Scenario, mode: StorageMode): Promise<ScenarioResult> {
   let run: CrashRun | undefined;
   try {
-    run = await CrashRun.open(`${scenario.id} ${scenario.title}`, mode);
+    run = await CrashRun.open(`${scenario.id} ${scenario.title}`, mode, scenario.flow);
     await scenario.run(run);
     await run.settle();
     return run.analyse();

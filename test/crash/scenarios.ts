@@ -12,19 +12,21 @@ export interface Scenario {
   /** Short id, e.g. K1; the table's first column. */
   id: string;
   title: string;
+  /** A variant of the suite's flow. */
+  flow?: { linked?: boolean };
   run(r: CrashRun): Promise<void>;
 }
 
 const INVOICES = 20;
 
 /** Kills with `signal`, lets the customers pay `down` while Node-RED is down, starts it again. */
-async function crashAndRestart(r: CrashRun, signal: Signal, down: () => string[], before?: () => void): Promise<void> {
+async function crashAndRestart(r: CrashRun, signal: Signal, down: () => string[], before?: () => void, downMs?: number): Promise<void> {
   const crashed = r.crash(signal);
   before?.();
   await pause(300);
   await r.pay(down());
   await crashed;
-  await r.restart();
+  await r.restart(downMs);
 }
 
 /** INVOICES checkouts, every QR code at the recorder; returns their references. */
@@ -86,6 +88,35 @@ function betweenNodes(signal: Signal) {
     await crashAndRestart(r, signal, () => refs.slice(8, 14));
     await r.pay(refs.slice(14));
   };
+}
+
+/** Longer than SEQR's window: Node-RED is back 22 s after the crash (plus its start). */
+const LONG_DOWN_MS = 22_000;
+
+/**
+ * 8 paid and fetched, then the crash and a restart slower than SEQR's window: the 6 who pay right after the crash
+ * are reversed by SEQR whatever the package does, and it must say so once on output 2 with a reason; 6 pay after.
+ */
+function longerThanTheWindow(signal: Signal) {
+  return async (r: CrashRun): Promise<void> => {
+    const refs = await checkouts(r);
+    await r.waitWatching(refs);
+    await r.pay(refs.slice(0, 8));
+    await r.waitFor(() => refs.slice(0, 8).every((ref) => r.recorder.outcomes(ref).length > 0), 10_000, 'the first 8 PAIDs at the recorder');
+    await crashAndRestart(r, signal, () => refs.slice(8, 14), undefined, LONG_DOWN_MS);
+    await r.pay(refs.slice(14));
+  };
+}
+
+/** A full deploy while every message waits in the delay between send invoice and payment status (it drops them). */
+async function redeployBetweenNodes(r: CrashRun): Promise<void> {
+  const refs = await checkouts(r);
+  await r.pay(refs.slice(0, 7));
+  r.phase = 'down';
+  await Promise.all([r.redeploy('full'), r.pay(refs.slice(7, 14))]);
+  r.phase = 'after';
+  await pause(1000);
+  await r.pay(refs.slice(14));
 }
 
 /** payment status watches all 20, nobody has paid: 10 pay while Node-RED is down, 10 after. */
@@ -212,6 +243,9 @@ const MOMENTS: Array<[string, string, (signal: Signal) => (r: CrashRun) => Promi
 export const SCENARIOS: Scenario[] = [
   ...MOMENTS.map(([n, moment, recipe]) => ({ id: `K${n}`, title: `kill -9 ${moment}`, run: recipe('SIGKILL') })),
   { id: 'K6', title: 'kill -9 right after PAIDs, past the file store\'s 30 s flush', run: afterPaidSentPastFlush('SIGKILL') },
+  { id: 'K7', title: 'kill -9 between the nodes, joined by link nodes', flow: { linked: true }, run: betweenNodes('SIGKILL') },
+  { id: 'K8', title: "kill -9, back after SEQR's 20 s window", run: longerThanTheWindow('SIGKILL') },
   ...MOMENTS.map(([n, moment, recipe]) => ({ id: `T${n}`, title: `SIGTERM ${moment}`, run: recipe('SIGTERM') })),
-  { id: 'R', title: 'three redeploys mid-payment', run: redeploys },
+  { id: 'R1', title: 'three redeploys mid-payment', run: redeploys },
+  { id: 'R2', title: 'full redeploy between send invoice and payment status', run: redeployBetweenNodes },
 ];
