@@ -20,6 +20,8 @@ const SEND_INVOICE = /<(?:[\w-]+:)?sendInvoice[\s>]/;
 export class AnswerHoldProxy {
   /** While true, sendInvoice answers wait in `held` until released. */
   holding = false;
+  /** Called with each call and SEQR's answer before the answer goes back; the answer waits for its promise. */
+  beforeAnswer: (request: string, answer: string) => Promise<void> | undefined = () => undefined;
   private readonly held: HeldAnswer[] = [];
   private server: http.Server | undefined;
   private readonly agent = new http.Agent({ keepAlive: true });
@@ -75,6 +77,8 @@ export class AnswerHoldProxy {
       this.held.push({ res, status: answer.status, headers: outgoing, body: answer.body });
       return;
     }
+    await this.beforeAnswer(body, answer.body.toString('utf8'));
+    if (res.destroyed) return;
     res.writeHead(answer.status, outgoing);
     res.end(answer.body);
   }

@@ -119,6 +119,36 @@ async function redeployBetweenNodes(r: CrashRun): Promise<void> {
   await r.pay(refs.slice(14));
 }
 
+/** How long after sending a deploy each round lets a PAID answer reach payment status (ms). */
+const ANSWER_AFTER_DEPLOY_MS = [0, 3, 6, 10, 15, 25];
+
+/**
+ * Deploys that land while payment status records a PAID: 6 rounds of 3 payments; the first PAID answer of each
+ * round waits at the proxy until a full deploy has been sent, then goes on 0–25 ms later (each round another
+ * delay), so that the node closes while it records the outcome, just before or just after.
+ */
+async function redeployWhileRecording(r: CrashRun): Promise<void> {
+  const refs = await checkouts(r);
+  await r.waitWatching(refs);
+  for (const [round, delayMs] of ANSWER_AFTER_DEPLOY_MS.entries()) {
+    let deploy: Promise<void> | undefined;
+    r.proxy.beforeAnswer = (_request, answer) => {
+      if (deploy || !/<(?:[\w-]+:)?status>PAID<\/(?:[\w-]+:)?status>/.test(answer)) return undefined;
+      r.phase = 'down';
+      deploy = r.redeploy('full');
+      return pause(delayMs);
+    };
+    await r.pay(refs.slice(round * 3, round * 3 + 3));
+    await r.waitFor(() => deploy !== undefined, 5000, `a PAID answer in round ${round + 1}`);
+    r.proxy.beforeAnswer = () => undefined;
+    await deploy;
+    r.phase = 'before';
+    await pause(300);
+  }
+  r.phase = 'after';
+  await r.pay(refs.slice(ANSWER_AFTER_DEPLOY_MS.length * 3));
+}
+
 /** payment status watches all 20, nobody has paid: 10 pay while Node-RED is down, 10 after. */
 function whilePolling(signal: Signal) {
   return async (r: CrashRun): Promise<void> => {
@@ -248,4 +278,5 @@ export const SCENARIOS: Scenario[] = [
   ...MOMENTS.map(([n, moment, recipe]) => ({ id: `T${n}`, title: `SIGTERM ${moment}`, run: recipe('SIGTERM') })),
   { id: 'R1', title: 'three redeploys mid-payment', run: redeploys },
   { id: 'R2', title: 'full redeploy between send invoice and payment status', run: redeployBetweenNodes },
+  { id: 'R3', title: 'six full redeploys while PAIDs are being recorded', run: redeployWhileRecording },
 ];
