@@ -133,7 +133,7 @@ async function redeployWhileRecording(r: CrashRun): Promise<void> {
   for (const [round, delayMs] of ANSWER_AFTER_DEPLOY_MS.entries()) {
     let deploy: Promise<void> | undefined;
     r.proxy.beforeAnswer = (_request, answer) => {
-      if (deploy || !/<(?:[\w-]+:)?status>PAID<\/(?:[\w-]+:)?status>/.test(answer)) return undefined;
+      if (deploy || !PAID_ANSWER.test(answer)) return undefined;
       r.phase = 'down';
       deploy = r.redeploy('full');
       return pause(delayMs);
@@ -147,6 +147,41 @@ async function redeployWhileRecording(r: CrashRun): Promise<void> {
   }
   r.phase = 'after';
   await r.pay(refs.slice(ANSWER_AFTER_DEPLOY_MS.length * 3));
+}
+
+/** How long after a PAID answer leaves the proxy each round's kill -9 comes (ms). */
+const KILL_AFTER_ANSWER_MS = [1, 3, 6, 12];
+const PAID_ANSWER = /<(?:[\w-]+:)?status>PAID<\/(?:[\w-]+:)?status>/;
+
+/**
+ * kill -9 while payment status records a PAID (or has just sent it): 4 rounds of 3 payments, each killed 1–12 ms
+ * after the round's first PAID answer left the proxy, one customer paying while down, then the restart; the
+ * outcome recorded before the crash must come out after it (marked redelivered where it may have left already).
+ */
+function killWhileRecording(signal: Signal) {
+  return async (r: CrashRun): Promise<void> => {
+    const refs = await checkouts(r);
+    await r.waitWatching(refs);
+    for (const [round, delayMs] of KILL_AFTER_ANSWER_MS.entries()) {
+      let crashed: Promise<void> | undefined;
+      let armed = true;
+      r.proxy.beforeAnswer = (_request, answer) => {
+        if (!armed || !PAID_ANSWER.test(answer)) return undefined;
+        armed = false;
+        setTimeout(() => (crashed = r.crash(signal)), delayMs);
+        return undefined;
+      };
+      await r.pay(refs.slice(round * 3, round * 3 + 3));
+      await r.waitFor(() => crashed !== undefined, 5000, `a PAID answer in round ${round + 1}`);
+      r.proxy.beforeAnswer = () => undefined;
+      crashed ??= r.crash(signal);
+      await pause(200);
+      await r.pay([refs[12 + round]]);
+      await crashed;
+      await r.restart(500);
+    }
+    await r.pay(refs.slice(16));
+  };
 }
 
 /** payment status watches all 20, nobody has paid: 10 pay while Node-RED is down, 10 after. */
@@ -275,6 +310,7 @@ export const SCENARIOS: Scenario[] = [
   { id: 'K6', title: 'kill -9 right after PAIDs, past the file store\'s 30 s flush', run: afterPaidSentPastFlush('SIGKILL') },
   { id: 'K7', title: 'kill -9 between the nodes, joined by link nodes', flow: { linked: true }, run: betweenNodes('SIGKILL') },
   { id: 'K8', title: "kill -9, back after SEQR's 20 s window", run: longerThanTheWindow('SIGKILL') },
+  { id: 'K9', title: 'kill -9 four times, 1-12 ms after a PAID answer', run: killWhileRecording('SIGKILL') },
   ...MOMENTS.map(([n, moment, recipe]) => ({ id: `T${n}`, title: `SIGTERM ${moment}`, run: recipe('SIGTERM') })),
   { id: 'R1', title: 'three redeploys mid-payment', run: redeploys },
   { id: 'R2', title: 'full redeploy between send invoice and payment status', run: redeployBetweenNodes },
