@@ -5,10 +5,11 @@ const { fork } = require('node:child_process');
 const pollCpu = require('./poll-cpu');
 const statusNode = require('./status-node');
 const notificationLatency = require('./notification-latency');
+const ledgerBench = require('./ledger');
 
 /** A bench in a fresh process, so that its RSS, event loop and Node-RED runtime are its own. */
-function runApart(name) {
-  const child = fork(require.resolve(`./${name}`), ['--report'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+function runApart(name, env = {}) {
+  const child = fork(require.resolve(`./${name}`), ['--report'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env } });
   return new Promise((resolve, reject) => {
     child.once('message', resolve);
     child.once('exit', (code) => reject(new Error(`the ${name} bench exited with ${code} before reporting`)));
@@ -20,6 +21,10 @@ function runApart(name) {
   const cpu = await pollCpu.run();
   console.log('\n== seqr-payment-status node watching 2,000 invoices at 1 Hz');
   const node = await runApart('status-node');
+  console.log('\n== the same with the payment ledger in memory (what the journal file costs)');
+  const nodeInMemory = await runApart('status-node', { BENCH_LEDGER: 'memory' });
+  console.log('\n== payment ledger: 2,000 invoices through their whole life, journal file vs memory');
+  const ledger = await ledgerBench.run();
   console.log('\n== PAID latency: notification callback vs polling alone (1 s interval)');
   const latency = await runApart('notification-latency');
   const ms = (value) => value.toFixed(1) + ' ms';
@@ -31,6 +36,9 @@ function runApart(name) {
     ['event-loop delay p99', node.eventLoopP99Ms.toFixed(1) + ' ms', `≤ ${statusNode.TARGETS.eventLoopP99Ms} ms`, node.eventLoopP99Ms <= statusNode.TARGETS.eventLoopP99Ms],
     ['peak RSS', node.rssMb.toFixed(0) + ' MB', `≤ ${statusNode.TARGETS.rssMb} MB`, node.rssMb <= statusNode.TARGETS.rssMb],
     ['polls per second', node.pollsPerSecond.toFixed(0), String(node.invoices), undefined],
+    ['status node CPU, ledger file / memory', `${node.cpuPercent.toFixed(0)} % / ${nodeInMemory.cpuPercent.toFixed(0)} % of a core`, '', undefined],
+    ['peak RSS, ledger file / memory', `${node.rssMb.toFixed(0)} / ${nodeInMemory.rssMb.toFixed(0)} MB`, '', undefined],
+    ['ledger: 2,000 lifecycles CPU, file / memory', `${ledger.file.cpuMs.toFixed(0)} / ${ledger.memory.cpuMs.toFixed(0)} ms (${ledger.file.syncs} syncs)`, '', undefined],
     ['outputs 1/2 (paid/failed)', String(node.outcomes), '0', node.outcomes === 0],
     ['PAID latency notified p50 / p90', `${ms(latency.notified.p50Ms)} / ${ms(latency.notified.p90Ms)}`, '', undefined],
     ['PAID latency notified p99', ms(latency.notified.p99Ms), `≤ ${notificationLatency.TARGETS.notifiedP99Ms} ms`, latency.notified.p99Ms <= notificationLatency.TARGETS.notifiedP99Ms],

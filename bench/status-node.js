@@ -16,6 +16,11 @@ const { createHistogram, monitorEventLoopDelay } = require('node:perf_hooks');
 const { createInvoices, forkEmulator } = require('./emulator-child');
 const { startNodeRed } = require('./embedded-node-red');
 const { PUBLIC_TEST_TERMINAL, POLL_START_CHANNEL } = require('../dist');
+const { MemoryLedgerStore, setLedgerStoreFactory } = require('../dist/ledger');
+
+// BENCH_LEDGER=memory: the same run with the payment ledger in memory instead of its journal file, to show what
+// the durable ledger costs (run.js runs both, side by side).
+if (process.env.BENCH_LEDGER === 'memory') setLedgerStoreFactory((file) => new MemoryLedgerStore(file));
 
 const TARGETS = { latenessP99Ms: 50, eventLoopP99Ms: 20, rssMb: 150 };
 const WARM_UP_MS = 3000;
@@ -46,7 +51,7 @@ async function run({ invoices = 2000, intervalMs = 1000, seconds = Number(proces
       { id: 'bench-cfg', type: 'seqr-config', name: 'emulator', endpoint: url },
       {
         id: 'bench-status', type: 'seqr-payment-status', z: 'bench-tab', x: 100, y: 100, seqr: 'bench-cfg',
-        interval: intervalMs, giveUpAfter: 3600, onDeadline: 'keep', store: '',
+        interval: intervalMs, giveUpAfter: 3600, onDeadline: 'keep',
         wires: [['bench-outcome'], ['bench-outcome'], []],
       },
       // Outputs 1 and 2 land here: nothing is expected (no invoice is paid, none times out). Output 3 (the first
@@ -90,6 +95,7 @@ async function run({ invoices = 2000, intervalMs = 1000, seconds = Number(proces
     const result = {
       invoices,
       seconds,
+      ledger: process.env.BENCH_LEDGER === 'memory' ? 'memory' : 'file',
       pollsPerSecond: polls / seconds,
       latenessP50Ms: lateness.percentile(50) / 1e3,
       latenessP99Ms: lateness.percentile(99) / 1e3,
@@ -102,7 +108,7 @@ async function run({ invoices = 2000, intervalMs = 1000, seconds = Number(proces
       firstOutcomes: outcomeNode.context().global.get('benchOutcomes') ?? [],
     };
     for (const outcome of result.firstOutcomes) log(`  unexpected outcome: ${JSON.stringify(outcome)}`);
-    log(`seqr-payment-status node, ${invoices} invoices at ${intervalMs} ms for ${seconds} s:`);
+    log(`seqr-payment-status node, ${invoices} invoices at ${intervalMs} ms for ${seconds} s, payment ledger ${result.ledger === 'file' ? 'in its journal file' : 'in memory (no durability)'}:`);
     log(`  polls/s ${result.pollsPerSecond.toFixed(0)} (expected ${(invoices * 1000) / intervalMs}), outcomes ${result.outcomes} (expected 0), bench process CPU ${result.cpuPercent.toFixed(0)} % of a core`);
     log(`  poll lateness p50 ${result.latenessP50Ms.toFixed(1)} ms, p99 ${result.latenessP99Ms.toFixed(1)} ms, max ${result.latenessMaxMs.toFixed(1)} ms`);
     log(`  event-loop delay p50 ${result.eventLoopP50Ms.toFixed(1)} ms, p99 ${result.eventLoopP99Ms.toFixed(1)} ms; peak RSS ${result.rssMb.toFixed(0)} MB`);

@@ -113,6 +113,13 @@ describe('FileLedgerStore (the payment ledger journal file)', function () {
       largest = Math.max(largest, statSync(file).size);
     }
     const lineSize = readFileSync(file, 'utf8').split('\n')[0].length + 1;
+    // References may hold any printable ASCII, quotes and backslashes too: they survive compactions.
+    await store.write([{ invoiceReference: 'Q"1\\x', entry: entry('Q"1\\x') }]);
+    for (let round = 0; round < 12; round++) {
+      await store.write(Array.from({ length: open }, (_, i) => ({ invoiceReference: `R${i}`, entry: entry(`R${i}`, { version: 100 + round }) })));
+    }
+    assert.ok(onDisk().has('Q"1\\x'));
+    await store.write([{ invoiceReference: 'Q"1\\x', entry: undefined }]);
     assert.ok(largest < 8 * open * lineSize, `the file peaked at ${largest} bytes for ${open} entries of ${lineSize} bytes`);
     // Everything finished: the file shrinks to nothing at the next compaction.
     for (let i = 0; i < open; i++) await store.write([{ invoiceReference: `R${i}`, entry: undefined }]);

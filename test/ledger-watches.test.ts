@@ -55,6 +55,13 @@ describe('LedgerWatches: exactly-once outcomes across crashes (journal file, emu
   let dir: string;
   let file: string;
   const running: Array<LedgerWatches<Msg>> = [];
+  const ledgers: PaymentLedger[] = [];
+
+  function openLedger(): PaymentLedger {
+    const ledger = new PaymentLedger(new FileLedgerStore(file), { onStoreError: (err) => assert.fail(err) });
+    ledgers.push(ledger);
+    return ledger;
+  }
 
   before(async function () {
     rig = await startRig({ terminals: [{ ...PUBLIC_TEST_TERMINAL, type: 'webshop' }], ackWindowMs: 3000 });
@@ -66,14 +73,15 @@ describe('LedgerWatches: exactly-once outcomes across crashes (journal file, emu
     dir = mkdtempSync(path.join(tmpdir(), 'seqr-ledger-watches-'));
     file = ledgerFileOf(dir, 'cfg');
   });
-  afterEach(function () {
+  afterEach(async function () {
     for (const watches of running.splice(0)) watches.close(false);
+    await Promise.all(ledgers.splice(0).map((ledger) => ledger.close()));
     rmSync(dir, { recursive: true, force: true });
   });
 
   /** A process start: a ledger on the file and a status node's watches (owner "ps") on it. */
   function start(sent: Sent[], owner = 'ps'): { ledger: PaymentLedger; watches: LedgerWatches<Msg> } {
-    const ledger = new PaymentLedger(new FileLedgerStore(file), { onStoreError: (err) => assert.fail(err) });
+    const ledger = openLedger();
     const watches = new LedgerWatches<Msg>(ledger, rig.terminal, { owner, intervalMs: 1000, giveUpAfterMs: 60_000, onDeadline: 'cancel' }, recordingOutlet(sent));
     running.push(watches);
     return { ledger, watches };
@@ -81,8 +89,11 @@ describe('LedgerWatches: exactly-once outcomes across crashes (journal file, emu
 
   /** kill -9: nothing the old objects do reaches the disk any more, and they stop polling. */
   function crash(ledger: PaymentLedger, watches: LedgerWatches<Msg>): void {
-    (ledger as unknown as { store: { write(): Promise<void> } }).store.write = () => new Promise(() => undefined);
+    const store = (ledger as unknown as { store: { write(): Promise<void>; handle?: { close(): Promise<void> } } }).store;
+    store.write = () => new Promise(() => undefined);
     watches.close(false);
+    // The kernel closes a dead process's files; here the test does (else Node warns when it collects the handle).
+    void store.handle?.close();
   }
 
   async function issued(): Promise<string> {
@@ -168,7 +179,7 @@ describe('LedgerWatches: exactly-once outcomes across crashes (journal file, emu
     crash(first.ledger, first.watches);
 
     const logged: Sent[] = [];
-    const ledger = new PaymentLedger(new FileLedgerStore(file), { onStoreError: (err) => assert.fail(err) });
+    const ledger = openLedger();
     await ledger.ready;
     let standIn: LedgerWatches<Msg> | undefined;
     const adopted = ledger.adoptOrphans(() => {

@@ -6,7 +6,21 @@
  */
 import * as path from 'node:path';
 import { FileLedgerStore } from './file-ledger-store';
+import type { LedgerStore } from './ledger-store';
 import { PaymentLedger } from './payment-ledger';
+
+/** Makes the store of a ledger file: the journal file itself, unless a benchmark measures without it. */
+export type LedgerStoreFactory = (file: string) => LedgerStore;
+const fileStore: LedgerStoreFactory = (file) => new FileLedgerStore(file);
+let makeStore: LedgerStoreFactory = fileStore;
+
+/**
+ * Replaces the store of ledgers opened from now on in this process (undefined: the journal file again). For the
+ * benchmark's "without a durable ledger" run; a networked backend will be chosen on the configuration node.
+ */
+export function setLedgerStoreFactory(factory: LedgerStoreFactory | undefined): void {
+  makeStore = factory ?? fileStore;
+}
 
 /** Longer than Node-RED takes from closing the old nodes of a deploy to starting the new ones. */
 const CLOSE_GRACE_MS = 5_000;
@@ -20,6 +34,8 @@ interface OpenLedger {
 }
 
 const open = new Map<string, OpenLedger>();
+/** The file each open ledger was opened for (its key in `open`). */
+const fileOf = new WeakMap<PaymentLedger, string>();
 
 /** The journal file of a configuration: `<userDir>/seqr-ledger/<config id>.jsonl`. */
 export function ledgerFileOf(userDir: string, configId: string): string {
@@ -32,7 +48,7 @@ export function acquireLedger(file: string, user: object, onError: (err: Error) 
   let entry = open.get(key);
   if (!entry) {
     const errorListeners = new Set<(err: Error) => void>();
-    const ledger = new PaymentLedger(new FileLedgerStore(key), {
+    const ledger = new PaymentLedger(makeStore(key), {
       onStoreError: (err) => errorListeners.forEach((listener) => listener(err)),
       // A status node of one configuration took an invoice another configuration's send invoice recorded.
       onClaim: (reference, claimer) => {
@@ -41,6 +57,7 @@ export function acquireLedger(file: string, user: object, onError: (err: Error) 
     });
     entry = { ledger, users: new Set(), errorListeners };
     open.set(key, entry);
+    fileOf.set(ledger, key);
   }
   if (entry.closeTimer) clearTimeout(entry.closeTimer);
   entry.closeTimer = undefined;
@@ -51,14 +68,14 @@ export function acquireLedger(file: string, user: object, onError: (err: Error) 
 
 /** `user` is done with the ledger; resolves when its writes are durable. Unused, it closes after the grace. */
 export function releaseLedger(ledger: PaymentLedger, user: object, onError: (err: Error) => void): Promise<void> {
-  const key = ledger.location;
-  const entry = open.get(key);
+  const key = fileOf.get(ledger);
+  const entry = key === undefined ? undefined : open.get(key);
   if (!entry || entry.ledger !== ledger) return ledger.flush();
   entry.users.delete(user);
   entry.errorListeners.delete(onError);
   if (entry.users.size === 0) {
     entry.closeTimer = setTimeout(() => {
-      open.delete(key);
+      open.delete(key as string);
       void ledger.close().catch(() => undefined);
     }, CLOSE_GRACE_MS);
     entry.closeTimer.unref();
