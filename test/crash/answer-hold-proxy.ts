@@ -33,6 +33,9 @@ export class AnswerHoldProxy {
     this.server = http.createServer((req, res) => {
       this.forward(req, res).catch(() => res.destroy());
     });
+    // Longer than any pause in a scenario: a kept-alive socket the server closes just as the client reuses it
+    // resets that call (Node's 5 s default), which send invoice rightly does not retry: a loss of the proxy's making.
+    this.server.keepAliveTimeout = 120_000;
     await listen(this.server);
     this.origin = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
