@@ -45,6 +45,11 @@ export interface SeqrClientOptions {
   tls?: TlsOptions;
   /** Most parallel connections to the endpoint; default 64. */
   maxSockets?: number;
+  /**
+   * Largest answer accepted, in bytes; default 4 MiB (DEFAULT_MAX_ANSWER_BYTES, see there why). A longer answer
+   * is cut off as it arrives and the call fails with a retryable SeqrTransportError of kind `too-large`.
+   */
+  maxAnswerBytes?: number;
 }
 
 /** Optional per-call context fields. */
@@ -123,6 +128,7 @@ class Connection {
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
       ...(options.tls !== undefined ? { tls: options.tls } : {}),
       ...(options.maxSockets !== undefined ? { maxSockets: options.maxSockets } : {}),
+      ...(options.maxAnswerBytes !== undefined ? { maxAnswerBytes: options.maxAnswerBytes } : {}),
     });
   }
 
@@ -157,6 +163,7 @@ export class SeqrClient {
   readonly clientId: string;
   readonly channel: string;
   readonly timeoutMs: number;
+  readonly maxAnswerBytes: number;
   #connection: Connection;
   #context: ClientContext;
   #secrets: string[];
@@ -175,6 +182,7 @@ export class SeqrClient {
     this.#connection = inheritedConnection ?? new Connection(endpoint, options);
     this.#connection.users += 1;
     this.timeoutMs = this.#connection.transport.timeoutMs;
+    this.maxAnswerBytes = this.#connection.transport.maxAnswerBytes;
     this.#context = {
       channel: this.channel,
       clientId: this.clientId,

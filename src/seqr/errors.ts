@@ -31,6 +31,7 @@ export class SeqrError extends Error {
  * - `refused`  nothing listens at the endpoint (ECONNREFUSED)
  * - `reset`    the connection broke before the answer was complete (ECONNRESET, EPIPE, closed early)
  * - `timeout`  no complete answer within `timeoutMs`
+ * - `too-large` the answer was longer than `maxAnswerBytes` (announced or while it arrived): the call was aborted
  * - `dns`      the host name does not resolve
  * - `network`  the host or network is unreachable, or another socket error
  * - `tls`      the TLS handshake failed (certificate not trusted, wrong host name, protocol mismatch)
@@ -43,6 +44,7 @@ export type TransportErrorKind =
   | 'refused'
   | 'reset'
   | 'timeout'
+  | 'too-large'
   | 'dns'
   | 'network'
   | 'tls'
@@ -65,6 +67,7 @@ const KIND_TEXT: Record<TransportErrorKind, string> = {
   refused: 'the connection was refused',
   reset: 'the connection was reset before the answer arrived',
   timeout: 'no answer arrived in time',
+  'too-large': 'the answer was larger than allowed',
   dns: 'the host name could not be resolved',
   network: 'the network failed',
   tls: 'the TLS connection could not be established',
@@ -76,7 +79,8 @@ const KIND_TEXT: Record<TransportErrorKind, string> = {
 
 /**
  * Retry policy by kind. Worth retrying: the service may be back or less busy soon (refused, reset, timeout,
- * network, 5xx, 408, 429, a temporary DNS failure). Not worth retrying: the same request would fail the same way
+ * network, 5xx, 408, 429, a temporary DNS failure); an answer too large is a misbehaving endpoint or proxy (an
+ * error page, a stream that never ends), not an answer to this request, so the next call may get a real one. Not worth retrying: the same request would fail the same way
  * (a fault means the request itself was not understood, 4xx, TLS trust problems, a body we cannot read, a host
  * name that does not exist, a closed client).
  */
@@ -85,6 +89,7 @@ export function isRetryable(kind: TransportErrorKind, details: TransportErrorDet
     case 'refused':
     case 'reset':
     case 'timeout':
+    case 'too-large':
     case 'network':
       return true;
     case 'dns':
