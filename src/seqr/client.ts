@@ -194,7 +194,13 @@ export class SeqrClient {
       password: principal.password,
     };
     this.#statusHead = statusRequestHead(contextXml(this.#context));
+    // `id:password` too: its base64 is an HTTP Basic credential, which a proxy or endpoint may echo; a short
+    // password's own base64 run is too short to find inside it (see secret-forms.ts).
     this.#secrets = [principal.password];
+    if (principal.password !== '') {
+      this.#secrets.push(`${principal.id}:${principal.password}`);
+      if (principal.type === 'RESELLERUSER') this.#secrets.push(`${principal.userId}:${principal.password}`);
+    }
     this.#callOptions = {} as Record<MerchantOperation, TransportCallOptions>;
     for (const operation of MERCHANT_OPERATIONS) {
       this.#callOptions[operation] = { operation, secrets: this.#secrets, exchangeId: operation };

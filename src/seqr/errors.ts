@@ -1,4 +1,5 @@
 import { resultCodeInfo } from './codes';
+import { removeSecret } from './secret-forms';
 
 /**
  * SEQR answered, but with a result code other than 0 (SUCCESS). The message is the code's human sentence,
@@ -135,18 +136,22 @@ export class SeqrTransportError extends Error {
   }
 }
 
+/** A `<password>` element's content, also when the element comes back XML-escaped (`&lt;password&gt;…`), once or more. */
 const PASSWORD_ELEMENT = /(<(?:[\w.-]+:)?password(?:\s[^>]*)?>)[\s\S]*?(<\/(?:[\w.-]+:)?password\s*>)/gi;
+const ESCAPED_PASSWORD_ELEMENT = /(&(?:amp;)*lt;(?:[\w.-]+:)?password(?:\s(?:(?!&(?:amp;)*gt;)[\s\S])*)?&(?:amp;)*gt;)[\s\S]*?(&(?:amp;)*lt;\/(?:[\w.-]+:)?password\s*&(?:amp;)*gt;)/gi;
 const MAX_CAUSE_LENGTH = 300;
 
 /**
- * Makes text that came from outside this library (a socket error, a fault string, a server's body) safe to put
- * in an error: removes the contents of any `<password>` element and every occurrence of each secret, and cuts
- * it to a readable length. Our own sentences are not passed through here.
+ * Makes text that came from outside this library (a socket error, a fault string, a server's body, a reason
+ * phrase) safe to put in an error: removes the contents of any `<password>` element and every occurrence of
+ * each secret in every form an endpoint can echo it (escaped for XML once or twice, URL- or form-encoded, as
+ * JSON, base64, ...: see secret-forms.ts), then cuts it to a readable length. Our own sentences are not passed
+ * through here.
  */
 export function redact(text: string, secrets: ReadonlyArray<string | undefined>): string {
-  let out = text.replace(PASSWORD_ELEMENT, '$1***$2');
+  let out = text.replace(PASSWORD_ELEMENT, '$1***$2').replace(ESCAPED_PASSWORD_ELEMENT, '$1***$2');
   for (const secret of secrets) {
-    if (secret) out = out.split(secret).join('***');
+    if (secret) out = removeSecret(out, secret, '***');
   }
   out = out.replace(/\s+/g, ' ').trim();
   return out.length > MAX_CAUSE_LENGTH ? `${out.slice(0, MAX_CAUSE_LENGTH - 1)}…` : out;
