@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SeqrClient, type SeqrClientOptions } from '../src/seqr/client';
 import { SeqrTransportError } from '../src/seqr/errors';
 import { DEFAULT_MAX_ANSWER_BYTES, SeqrTransport } from '../src/seqr/transport';
 import { PaymentWatcher, type PaymentPaid, type PaymentRetrying } from '../src/watcher';
 import { PUBLIC_TEST_TERMINAL } from '../src/seqr/types';
-import { Servers, assertNoSecret, envelope, failure } from './helpers/loopback';
+import { CANCEL_ANSWER, STATUS_ANSWER, Servers, loopbackClients, assertNoSecret, failure } from './helpers/loopback';
 import { eventually, invoice, startRig, type Rig } from './helpers/seqr';
 
 /*
@@ -18,15 +17,6 @@ import { eventually, invoice, startRig, type Rig } from './helpers/seqr';
  */
 
 const PASSWORD = 'Lim1t-s3cret';
-const STATUS_ANSWER = envelope(
-  '<ns2:getPaymentStatusResponse xmlns:ns2="http://external.interfaces.ers.seamless.com/"><return>' +
-    '<resultCode>0</resultCode><resultDescription>SUCCESS</resultDescription><status>ISSUED</status><version>1</version>' +
-    '</return></ns2:getPaymentStatusResponse>',
-);
-const CANCEL_ANSWER = envelope(
-  '<ns2:cancelInvoiceResponse xmlns:ns2="http://external.interfaces.ers.seamless.com/"><return>' +
-    '<resultCode>0</resultCode><resultDescription>SUCCESS</resultDescription></return></ns2:cancelInvoiceResponse>',
-);
 
 /** Writes `chunk` as fast as the client reads it until the client goes away; counts the bytes written. */
 function streamForever(response: http.ServerResponse, chunk: Buffer, written: { bytes: number }): void {
@@ -50,18 +40,7 @@ function padded(answer: string, bytes: number): string {
 }
 
 describe('SeqrClient answer size limit', () => {
-  const servers = new Servers();
-  const clients: SeqrClient[] = [];
-  after(async () => {
-    for (const made of clients) made.close();
-    await servers.stopAll();
-  });
-
-  function client(endpoint: string, options: Partial<SeqrClientOptions> = {}): SeqrClient {
-    const made = new SeqrClient({ endpoint, principal: { type: 'TERMINALID', id: 'till-1', password: PASSWORD }, ...options });
-    clients.push(made);
-    return made;
-  }
+  const { servers, client } = loopbackClients(PASSWORD);
 
   function assertTooLarge(error: unknown, operation: string): void {
     assert.ok(error instanceof SeqrTransportError, String(error));
