@@ -179,7 +179,8 @@ describe('SeqrClient answer size limit', () => {
       assert.equal(error.retryable, true);
       assertNoSecret(error, PASSWORD);
     }
-    assert.ok(elapsed >= 800 && elapsed < 3000, `two deadlines of 400 ms took ${elapsed} ms`);
+    // Timers may fire a millisecond early by the wall clock; the upper bound leaves room for a busy machine.
+    assert.ok(elapsed >= 790 && elapsed < 6000, `two deadlines of 400 ms took ${elapsed} ms`);
     await eventually(() => assert.equal(open.size, 0, 'the client dropped the trickling connections'));
   });
 });
