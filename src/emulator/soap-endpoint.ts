@@ -2,12 +2,17 @@ import * as fs from 'node:fs';
 import * as soap from 'soap';
 import { resultCodeInfo } from '../seqr/codes';
 import { SEQR_NAMESPACE, SERVICE_PATHS } from '../seqr/types';
-import { WSDL_PATH } from '../seqr/wsdl';
+import { WSDL_INTERFACE_FILE, WSDL_INTERFACE_PATH, WSDL_PATH } from '../seqr/wsdl';
 import type { EmulatorCore } from './core';
 import { seqrServices, WSDL_OPERATIONS } from './soap-service';
 
 const SOAP_ENV = 'http://schemas.xmlsoap.org/soap/envelope/';
 const WSDL_TEXT = fs.readFileSync(WSDL_PATH, 'utf8');
+/** The imported half (schema, messages, port type): the same for every address, served as it is. */
+export const WSDL_INTERFACE_TEXT = fs.readFileSync(WSDL_INTERFACE_PATH, 'utf8');
+/** The import as the file has it; served, it names the emulator's own `?wsdl=` address, as CXF's did. */
+const WSDL_IMPORT_LOCATION = `location="${WSDL_INTERFACE_FILE}"`;
+if (!WSDL_TEXT.includes(WSDL_IMPORT_LOCATION)) throw new Error(`${WSDL_PATH} does not import ${WSDL_INTERFACE_FILE}`);
 
 /** Decimals and dateTimes stay text: money never passes through a binary float, dates are echoed as sent. */
 const KEEP_TEXT = (value: string) => value;
@@ -107,6 +112,8 @@ export class SoapEndpoint {
         path: SERVICE_PATHS[0],
         services: seqrServices(core),
         xml: WSDL_TEXT,
+        // The WSDL imports its port type's half by a relative location, resolved against this path.
+        uri: WSDL_PATH,
         suppressStack: true,
         customDeserializer: CUSTOM_DESERIALIZER,
         callback: (error: unknown, server: soap.Server) => (error ? reject(error) : resolve(new SoapEndpoint(server))),
@@ -157,12 +164,18 @@ export class SoapEndpoint {
     }
   }
 
-  /** The WSDL with soap:address set to the address it was fetched from (each service path names itself). */
+  /**
+   * The WSDL with soap:address set to the address it was fetched from (each service path names itself), and
+   * its import pointing at that address's `?wsdl=ERSWSExternalClientService.wsdl`.
+   */
   wsdlFor(address: string): string {
     let wsdl = this.wsdlByAddress.get(address);
     if (wsdl === undefined) {
       if (this.wsdlByAddress.size >= 32) this.wsdlByAddress.clear();
-      wsdl = WSDL_TEXT.replace(/(<soap:address\s+location=")[^"]*(")/, `$1${escapeXml(address)}$2`);
+      wsdl = WSDL_TEXT.replace(/(<soap:address\s+location=")[^"]*(")/, `$1${escapeXml(address)}$2`).replace(
+        WSDL_IMPORT_LOCATION,
+        `location="${escapeXml(`${address}?wsdl=${WSDL_INTERFACE_FILE}`)}"`,
+      );
       this.wsdlByAddress.set(address, wsdl);
     }
     return wsdl;
