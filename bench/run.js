@@ -31,6 +31,7 @@ function runApart(name) {
     ['event-loop delay p99', node.eventLoopP99Ms.toFixed(1) + ' ms', `≤ ${statusNode.TARGETS.eventLoopP99Ms} ms`, node.eventLoopP99Ms <= statusNode.TARGETS.eventLoopP99Ms],
     ['peak RSS', node.rssMb.toFixed(0) + ' MB', `≤ ${statusNode.TARGETS.rssMb} MB`, node.rssMb <= statusNode.TARGETS.rssMb],
     ['polls per second', node.pollsPerSecond.toFixed(0), String(node.invoices), undefined],
+    ['emulator CPU per poll', node.emulatorCpuUsPerPoll.toFixed(0) + ' µs', '', undefined],
     ['outputs 1/2 (paid/failed)', String(node.outcomes), '0', node.outcomes === 0],
     ['PAID latency notified p50 / p90', `${ms(latency.notified.p50Ms)} / ${ms(latency.notified.p90Ms)}`, '', undefined],
     ['PAID latency notified p99', ms(latency.notified.p99Ms), `≤ ${notificationLatency.TARGETS.notifiedP99Ms} ms`, latency.notified.p99Ms <= notificationLatency.TARGETS.notifiedP99Ms],
