@@ -34,4 +34,4 @@ export {
 export { parseReportXml, type ReportData } from './report-data';
 export { RESULT_CODES, resultCode, resultCodeInfo, type ResultCodeInfo } from './codes';
 export * from './types';
-export { WSDL_PATH, SERVICE_NAME, PORT_NAME } from './wsdl';
+export { WSDL_PATH, SERVICE_NAMESPACE, SERVICE_NAME, PORT_NAME } from './wsdl';
