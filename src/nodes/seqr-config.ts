@@ -11,7 +11,7 @@ import type { Node, NodeAPI } from 'node-red';
 import { SeqrClient, type SeqrPrincipal } from '../seqr';
 import { CLOSE_GRACE_MS, DEFAULT_ENDPOINT, SEQR_CONFIG_TYPE, type SeqrConfigCredentials, type SeqrConfigDef, type SeqrConfigNode } from './config-types';
 import { SeqrConfigError, copyErrorCodeOnOldRuntimes } from './adapter-helpers';
-import { readSettings } from './config-settings';
+import { passwordDestination, readSettings } from './config-settings';
 import { registerAdminEndpoints } from './seqr-config-admin';
 
 type ConfigNode = Node<SeqrConfigCredentials> & {
@@ -32,6 +32,7 @@ export = function register(RED: NodeAPI): void {
 
     node.users = {};
     node.problem = settings.problem;
+    node.passwordDestination = passwordDestination(def);
     node.principalType = settings.options?.principal.type ?? (def.principalType === 'RESELLERUSER' ? 'RESELLERUSER' : 'TERMINALID');
     node.appScheme = (def.appScheme ?? '').trim() || 'SEQR';
 
