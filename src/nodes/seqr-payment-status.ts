@@ -29,7 +29,7 @@ import {
 } from '../watcher';
 import { WatchJournal, type KeyValueStore, type ResumableWatch } from '../watcher/watch-journal';
 import { InvoiceInputError, RECEIPT_WIDTHS } from '../seqr';
-import { STATUS, catchableError, failEveryInput, invoiceReferenceOf, isValidReference, useSeqrConfig } from './adapter-helpers';
+import { STATUS, catchableError, failEveryInput, invoiceReferenceOf, isValidReference, refusedOversized, useSeqrConfig } from './adapter-helpers';
 import type { SeqrConfigProblem } from './config-types';
 import { amountOfMessage, markResumed, notificationKeyOf, writeFailed, writePaid, writeUpdate } from './payment-status-messages';
 
@@ -92,7 +92,7 @@ export = function register(RED: NodeAPI): void {
     if (problem) node.error(problem.message);
     const { config, problem: configProblem } = useSeqrConfig(RED, def.seqr);
     if (problem || configProblem) {
-      failEveryInput(node, (problem ?? configProblem) as SeqrConfigProblem);
+      failEveryInput(RED, node, (problem ?? configProblem) as SeqrConfigProblem);
       return;
     }
     if (intervalMs > SLOW_INTERVAL_MS) {
@@ -296,6 +296,7 @@ export = function register(RED: NodeAPI): void {
     }
 
     node.on('input', (msg: NodeMessageInFlow, send: SendFn, done: DoneFn) => {
+      if (refusedOversized(RED, node, msg)) return;
       ready.then(() => handleInput(msg, send, done)).catch((err: Error) => done(err));
     });
 
