@@ -162,10 +162,10 @@ describe('seqr-config editor buttons (admin endpoints)', function () {
 
   describe('the stored password goes only where it was stored for', function () {
     /** Loads the deployed configuration with other settings (the terminal's stored credentials as before). */
-    async function redeploy(extra: Record<string, unknown>): Promise<void> {
+    async function redeploy(extra: Record<string, unknown>, password: string = PUBLIC_TEST_TERMINAL.password): Promise<void> {
       await helper.unload();
       const flow: FlowNode[] = [TAB, { id: DEPLOYED, type: 'seqr-config', ...settings(emu.url), ...extra }];
-      await helper.load([NODE_MODULES.config], flow, { [DEPLOYED]: { principalId: PUBLIC_TEST_TERMINAL.id, password: PUBLIC_TEST_TERMINAL.password } });
+      await helper.load([NODE_MODULES.config], flow, { [DEPLOYED]: { principalId: PUBLIC_TEST_TERMINAL.id, password } });
     }
     const stored = { principalId: PUBLIC_TEST_TERMINAL.id, password: '__PWRD__' };
 
@@ -225,7 +225,14 @@ describe('seqr-config editor buttons (admin endpoints)', function () {
         assert.equal(moved.status, 400);
         assert.equal(moved.body.field, 'password');
         assert.equal(attacker.connections(), 0, 'the other server heard nothing');
+
+        // A password stored as ${NAME}: the placeholder means the password the runtime resolved, not the text.
+        process.env[name] = emu.url;
+        process.env.SEQR_ADMIN_TEST_PASSWORD = PUBLIC_TEST_TERMINAL.password;
+        await redeploy({ endpoint: `\${${name}}` }, '${SEQR_ADMIN_TEST_PASSWORD}');
+        assert.equal((await post(DEPLOYED, 'test', { settings: settings(`\${${name}}`), credentials: stored })).status, 200, 'the resolved password');
       } finally {
+        delete process.env.SEQR_ADMIN_TEST_PASSWORD;
         delete process.env[name];
         await closeServer(attacker.server);
       }

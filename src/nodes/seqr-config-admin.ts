@@ -129,24 +129,26 @@ export function registerAdminEndpoints(RED: NodeAPI): void {
     return stored as SeqrConfigCredentials;
   }
 
+  /** `value` as the runtime creates a node from it: a whole `${NAME}` or `$(NAME)` replaced, in `deployed`'s flow. */
+  function resolvedAsRuntime(value: string, deployed: unknown): string {
+    const env = ENV_SETTING.exec(value);
+    const resolved = env ? (RED.util.getSetting as (node: unknown, name: string) => unknown)(deployed ?? undefined, env[1] ?? env[2]) : undefined;
+    return typeof resolved === 'string' ? resolved : value;
+  }
+
   /**
    * The dialog's settings as the runtime would create the node from them: known keys only, strings (the
    * checkbox a boolean), and a whole `${NAME}` replaced as flows/util.js does, in the deployed node's flow.
    */
   function dialogSettings(id: string, body: Record<string, unknown>): Record<string, unknown> {
     const given = isRecord(body.settings) ? body.settings : {};
-    const deployed = RED.nodes.getNode(id) ?? undefined;
-    const getSetting = RED.util.getSetting as (node: unknown, name: string) => unknown;
+    const deployed = RED.nodes.getNode(id);
     const settings: Record<string, unknown> = {};
     for (const key of SETTING_KEYS) {
       const value = given[key];
       if (key === 'verifyServerCert' && typeof value === 'boolean') settings[key] = value;
       else if (typeof value === 'number') settings[key] = String(value);
-      else if (typeof value === 'string') {
-        const env = ENV_SETTING.exec(value);
-        const resolved = env ? getSetting(deployed, env[1] ?? env[2]) : undefined;
-        settings[key] = typeof resolved === 'string' ? resolved : value;
-      }
+      else if (typeof value === 'string') settings[key] = resolvedAsRuntime(value, deployed);
     }
     return settings;
   }
@@ -167,10 +169,8 @@ export function registerAdminEndpoints(RED: NodeAPI): void {
     if (stored === undefined || stored === '') return undefined;
     const holders: Array<{ password: string | undefined; destination: string | undefined }> = [];
     const deployed = RED.nodes.getNode(id) as (SeqrConfigNode & { credentials?: SeqrConfigCredentials }) | null;
-    const getSetting = RED.util.getSetting as (node: unknown, name: string) => unknown;
-    const env = ENV_SETTING.exec(stored);
-    const storedAsDeployed = env ? getSetting(deployed ?? undefined, env[1] ?? env[2]) : stored;
-    if (deployed && deployed.credentials?.password === storedAsDeployed) {
+    // The runtime resolves `${NAME}` in credentials too (nodes/index.js createNode).
+    if (deployed && deployed.credentials?.password === resolvedAsRuntime(stored, deployed)) {
       holders.push({ password: deployed.credentials.password, destination: deployed.passwordDestination });
     }
     const registration = registered.get(id);
