@@ -15,6 +15,26 @@ const MAX_MAX_ANSWER_KIB = 256 * 1024;
 const MAX_CHANNEL_LENGTH = 40;
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
 
+/**
+ * Where a configuration sends its password, as one comparable text: the endpoint as a normalized URL and, for
+ * https, whether the certificate is checked and the extra CA trusted (turning the check off or trusting another
+ * CA lets another server receive the password). Undefined when the endpoint is not an http(s) URL. Two
+ * settings with the same destination send the password to the same server; the admin endpoints use a stored
+ * password only for the destination it was stored with (seqr-config-admin.ts).
+ */
+export function passwordDestination(def: Partial<Pick<SeqrConfigDef, 'endpoint' | 'verifyServerCert' | 'ca'>>): string | undefined {
+  const endpoint = (typeof def.endpoint === 'string' ? def.endpoint.trim() : '') || DEFAULT_ENDPOINT;
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol === 'http:') return JSON.stringify([url.href]);
+  if (url.protocol !== 'https:') return undefined;
+  return JSON.stringify([url.href, def.verifyServerCert !== false, typeof def.ca === 'string' ? def.ca.trim() : '']);
+}
+
 /** The settings that make a client, or the first problem found (checked in the order the form shows them). */
 export function readSettings(
   RED: NodeAPI,

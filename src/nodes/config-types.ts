@@ -43,6 +43,11 @@ export interface SeqrConfigNode extends Node {
   readonly problem: SeqrConfigProblem | undefined;
   /** The app scheme for deep links on this SEQR environment: `SEQR` in production (§10.16). */
   readonly appScheme: string;
+  /**
+   * Where the deployed settings send the password (passwordDestination, with `${NAME}` as the runtime resolved
+   * it): the editor buttons use the stored password only with this destination.
+   */
+  readonly passwordDestination: string | undefined;
   /** The principal type the credentials belong to. */
   readonly principalType: SeqrPrincipal['type'];
   /**

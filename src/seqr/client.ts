@@ -26,6 +26,8 @@ import {
 import { WSDL_PATH } from './wsdl';
 import { dropUndefined } from './objects';
 import { contextXml, readStatusBody, statusRequest, statusRequestHead } from './status-fast-path';
+import { InvoiceInputError, LONE_SURROGATE } from './invoice';
+import { isWellFormedText } from '../values';
 
 export type SeqrPrincipal =
   | { type: 'TERMINALID'; id: string; password: string }
@@ -249,7 +251,9 @@ export class SeqrClient {
     if (!Number.isSafeInteger(invoiceVersion)) {
       throw new TypeError(`getPaymentStatus: invoiceVersion must be a whole number, not ${String(invoiceVersion)}`);
     }
-    const head = call ? statusRequestHead(contextXml(this.#contextWith(call))) : this.#statusHead;
+    const context = call ? this.#contextWith(call) : this.#context;
+    refuseIllFormedText({ context, invoiceReference });
+    const head = call ? statusRequestHead(contextXml(context)) : this.#statusHead;
     const secrets = this.#secrets;
     const body = await new Promise<string>((resolve, reject) => {
       this.#connection.transport.post(
@@ -400,6 +404,7 @@ export class SeqrClient {
     const connection = this.#connection;
     const soap = connection.soap ?? (await connection.ready());
     const context = call ? this.#contextWith(call) : this.#context;
+    refuseIllFormedText({ context, ...args });
     const callOptions = extraSecrets
       ? { ...this.#callOptions[operation], secrets: [...this.#secrets, ...extraSecrets] }
       : this.#callOptions[operation];
@@ -428,6 +433,26 @@ export class SeqrClient {
       initiatorPrincipalId: base.initiatorPrincipalId,
       password: base.password,
     });
+  }
+}
+
+/**
+ * Refuses a request carrying text that SEQR cannot receive as given: a lone UTF-16 surrogate has no UTF-8 form,
+ * so it would go out as U+FFFD. Every string of every request passes here; the error names its path in the
+ * request (`name`, `invoice.title`, `context.channel`) and never the text.
+ */
+function refuseIllFormedText(request: Record<string, unknown>): void {
+  const pending: Array<[string, unknown]> = Object.entries(request);
+  const seen = new Set<object>();
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [field, value] = next;
+    if (typeof value === 'string') {
+      if (!isWellFormedText(value)) throw new InvoiceInputError(field, LONE_SURROGATE);
+    } else if (typeof value === 'object' && value !== null && !Buffer.isBuffer(value) && !seen.has(value)) {
+      seen.add(value);
+      if (Array.isArray(value)) value.forEach((item, index) => pending.push([`${field}[${index}]`, item]));
+      else for (const [key, item] of Object.entries(value)) pending.push([`${field}.${key}`, item]);
+    }
   }
 }
 

@@ -167,3 +167,29 @@ export async function failure<T = unknown>(promise: Promise<unknown>): Promise<T
   }
   assert.fail('expected the call to fail');
 }
+
+/** What a recording endpoint received: one entry per request, with every header and the whole body. */
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/**
+ * An "attacker's" endpoint on 127.0.0.1 that records everything it receives (a connection without a
+ * complete request counts too) and answers 500; close it with closeServer.
+ */
+export async function recordingEndpoint(): Promise<{ url: string; server: http.Server; received: RecordedRequest[]; connections: () => number }> {
+  const received: RecordedRequest[] = [];
+  let connections = 0;
+  const server = http.createServer((request, response) => {
+    void readBody(request).then((body) => {
+      received.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers, body });
+      response.writeHead(500, { 'content-type': 'text/plain' }).end('recorded');
+    });
+  });
+  server.on('connection', () => (connections += 1));
+  await listen(server);
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/soap/merchant/cashregister-2`, server, received, connections: () => connections };
+}
