@@ -206,6 +206,21 @@ export async function startFaultProxy(upstreamOrigin: string, clientTimeoutMs: n
         resolve();
       });
     });
+  /**
+   * The port was free during the outage, so an outgoing connection may have taken it as its local port for
+   * a moment: try again for a while rather than fail the phase on that.
+   */
+  const listenAgain = async (port: number) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await listen(port);
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 30) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  };
   await listen(0);
   const port = (server.address() as AddressInfo).port;
 
@@ -222,7 +237,7 @@ export async function startFaultProxy(upstreamOrigin: string, clientTimeoutMs: n
       phaseStartedAt = Date.now();
       turn = 0;
       for (const res of held) res.destroy();
-      if (previous === 'outage') await listen(port);
+      if (previous === 'outage') await listenAgain(port);
       if (next === 'outage') {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         for (const socket of sockets) socket.destroy();
