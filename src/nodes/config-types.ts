@@ -64,6 +64,8 @@ export interface SeqrConfigDef extends NodeDef {
   channel: string;
   /** Request timeout in ms. */
   timeout: number | string;
+  /** Largest answer accepted, in KiB (empty: DEFAULT_MAX_ANSWER_BYTES); absent in flows made before it existed. */
+  maxAnswerKiB?: number | string;
   /** Check the server's certificate (https endpoints). */
   verifyServerCert: boolean;
   /** Extra trusted CA certificate(s), PEM. */

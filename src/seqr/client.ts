@@ -45,6 +45,11 @@ export interface SeqrClientOptions {
   tls?: TlsOptions;
   /** Most parallel connections to the endpoint; default 64. */
   maxSockets?: number;
+  /**
+   * Largest answer accepted, in bytes; default 4 MiB (DEFAULT_MAX_ANSWER_BYTES, see there why). A longer answer
+   * is cut off as it arrives and the call fails with a retryable SeqrTransportError of kind `too-large`.
+   */
+  maxAnswerBytes?: number;
 }
 
 /** Optional per-call context fields. */
@@ -123,6 +128,7 @@ class Connection {
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
       ...(options.tls !== undefined ? { tls: options.tls } : {}),
       ...(options.maxSockets !== undefined ? { maxSockets: options.maxSockets } : {}),
+      ...(options.maxAnswerBytes !== undefined ? { maxAnswerBytes: options.maxAnswerBytes } : {}),
     });
   }
 
@@ -157,6 +163,7 @@ export class SeqrClient {
   readonly clientId: string;
   readonly channel: string;
   readonly timeoutMs: number;
+  readonly maxAnswerBytes: number;
   #connection: Connection;
   #context: ClientContext;
   #secrets: string[];
@@ -175,6 +182,7 @@ export class SeqrClient {
     this.#connection = inheritedConnection ?? new Connection(endpoint, options);
     this.#connection.users += 1;
     this.timeoutMs = this.#connection.transport.timeoutMs;
+    this.maxAnswerBytes = this.#connection.transport.maxAnswerBytes;
     this.#context = {
       channel: this.channel,
       clientId: this.clientId,
@@ -186,7 +194,13 @@ export class SeqrClient {
       password: principal.password,
     };
     this.#statusHead = statusRequestHead(contextXml(this.#context));
+    // `id:password` too: its base64 is an HTTP Basic credential, which a proxy or endpoint may echo; a short
+    // password's own base64 run is too short to find inside it (see secret-forms.ts).
     this.#secrets = [principal.password];
+    if (principal.password !== '') {
+      this.#secrets.push(`${principal.id}:${principal.password}`);
+      if (principal.type === 'RESELLERUSER') this.#secrets.push(`${principal.userId}:${principal.password}`);
+    }
     this.#callOptions = {} as Record<MerchantOperation, TransportCallOptions>;
     for (const operation of MERCHANT_OPERATIONS) {
       this.#callOptions[operation] = { operation, secrets: this.#secrets, exchangeId: operation };

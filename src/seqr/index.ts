@@ -11,7 +11,7 @@ export {
   type SeqrPrincipal,
 } from './client';
 export { SeqrError, SeqrTransportError, isRetryable, type TransportErrorKind } from './errors';
-export { DEFAULT_TIMEOUT_MS, type TlsOptions } from './transport';
+export { DEFAULT_MAX_ANSWER_BYTES, DEFAULT_TIMEOUT_MS, type TlsOptions } from './transport';
 export {
   buildInvoice,
   TEXT_LIMITS,

@@ -1,3 +1,4 @@
+import { constants as bufferConstants } from 'node:buffer';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { performance } from 'node:perf_hooks';
@@ -18,6 +19,11 @@ import { SeqrTransportError, redact, type TransportErrorKind } from './errors';
  * them too, but as fully built requests: with 2,000 invoices polled every second and a slow SEQR, that is
  * 2,000 live requests, all old enough to be promoted to V8's old generation before they die. A queued call's
  * deadline counts from the call, so a long queue shows up as timeouts, never as calls waiting forever.
+ *
+ * Every peer is treated as hostile: an answer is collected as Buffers up to `maxAnswerBytes` and the call is
+ * aborted (kind `too-large`) as soon as the answer announces or reaches more, so an endless or huge answer costs
+ * at most that much memory per call; and no socket, request, response or timer callback here lets an exception
+ * escape (one there would be an uncaught exception, which ends Node-RED).
  */
 
 export interface TlsOptions {
@@ -33,6 +39,8 @@ export interface TransportOptions {
   tls?: TlsOptions;
   /** Most parallel connections to the endpoint. Default 64. */
   maxSockets?: number;
+  /** Largest answer body accepted, in bytes; a longer one fails the call (kind `too-large`). Default 4 MiB. */
+  maxAnswerBytes?: number;
 }
 
 /** What SeqrClient passes per call as soap's `options` (exoptions here). */
@@ -70,6 +78,17 @@ interface QueuedCall {
 const QUEUE_COMPACT_AT = 1024;
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
+
+/**
+ * 4 MiB: a getPaymentStatus answer is about 1 KB and the other answers are as small, except executeReport,
+ * whose report comes as text and again as base64; 4 MiB holds a report of some ten thousand transactions.
+ * Each call in flight may hold this much (plus its text), so with the default 64 connections a misbehaving
+ * endpoint can make the client hold at most about 0.5 GB, and usually (a few watches at once) far less.
+ */
+export const DEFAULT_MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+
+/** An answer must fit in one string once decoded (V8's limit, about 512 M characters). */
+export const MAX_ANSWER_BYTES_LIMIT = bufferConstants.MAX_STRING_LENGTH;
 
 const TLS_ERROR_CODES = new Set([
   'EPROTO',
@@ -111,6 +130,7 @@ export function networkErrorKind(code: string | undefined): TransportErrorKind {
 
 export class SeqrTransport {
   readonly timeoutMs: number;
+  readonly maxAnswerBytes: number;
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
   private closed = false;
@@ -128,6 +148,12 @@ export class SeqrTransport {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!(Number.isFinite(this.timeoutMs) && this.timeoutMs > 0)) {
       throw new RangeError(`timeoutMs must be a positive number of milliseconds, not ${String(options.timeoutMs)}`);
+    }
+    this.maxAnswerBytes = options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
+    if (!(Number.isInteger(this.maxAnswerBytes) && this.maxAnswerBytes > 0 && this.maxAnswerBytes <= MAX_ANSWER_BYTES_LIMIT)) {
+      throw new RangeError(
+        `maxAnswerBytes must be a whole number of bytes from 1 to ${MAX_ANSWER_BYTES_LIMIT}, not ${String(options.maxAnswerBytes)}`,
+      );
     }
     this.maxActive = options.maxSockets ?? 64;
     if (!(Number.isInteger(this.maxActive) && this.maxActive > 0)) {
@@ -152,8 +178,17 @@ export class SeqrTransport {
     const operation = options?.operation ?? 'request';
     const secrets = options?.secrets ?? [];
     this.post(url, xml, operation, secrets, (error, status, headers, body) => {
-      if (error) callback(error);
-      else callback(null, { status: status!, headers: headers! }, body);
+      if (error) {
+        callback(error);
+        return;
+      }
+      try {
+        callback(null, { status: status!, headers: headers! }, body);
+      } catch (thrown) {
+        // soap reads the answer inside this callback: if its reader throws, it gets the error to report instead
+        // (its callback settles the caller's promise at most once), so the call fails rather than hangs.
+        callback(new SeqrTransportError(operation, 'parse', { causeMessage: redact(messageOf(thrown), secrets) }));
+      }
     });
     return undefined;
   }
@@ -167,8 +202,9 @@ export class SeqrTransport {
     xml: string,
     operation: string,
     secrets: ReadonlyArray<string>,
-    done: PostDone,
+    callerDone: PostDone,
   ): void {
+    const done = guarded(callerDone, operation, secrets);
     if (this.closed) {
       done(new SeqrTransportError(operation, 'closed'));
       return;
@@ -235,56 +271,84 @@ export class SeqrTransport {
     let finished = false;
     let timedOut = false;
     let answered = false;
-    // `timer` is set below, before any event can call finish.
+    let timer: NodeJS.Timeout | undefined;
+    let request: http.ClientRequest | undefined;
     const finish = (error: SeqrTransportError | null, status?: number, headers?: http.IncomingHttpHeaders, body?: string) => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
       done(error, status, headers, body);
     };
-    const request = (this.lastIsHttps ? https : http).request(target, (response) => {
-      answered = true;
-      response.setEncoding('utf8');
-      let body = '';
-      response.on('data', (chunk: string) => {
-        body += chunk;
+    // Ends the call with `error` and drops the connection (a socket with an answer half read cannot be reused).
+    const abort = (error: SeqrTransportError) => {
+      finish(error);
+      request?.destroy();
+    };
+    const limit = this.maxAnswerBytes;
+    try {
+      request = (this.lastIsHttps ? https : http).request(target, (response) => {
+        answered = true;
+        response.on('error', (error: NodeJS.ErrnoException) => {
+          finish(timedOut ? timeoutError(operation, this.timeoutMs) : socketError(operation, error, secrets));
+        });
+        response.on('aborted', () => {
+          finish(timedOut ? timeoutError(operation, this.timeoutMs) : new SeqrTransportError(operation, 'reset', {
+            causeMessage: 'the answer was cut off',
+          }));
+        });
+        const announced = Number(response.headers['content-length']);
+        if (announced > limit) {
+          abort(tooLargeError(operation, limit, `announced ${announced} bytes`));
+          return;
+        }
+        // Buffers, not a growing string: memory stays at most `limit` plus one chunk, and no string gets
+        // longer than V8 allows (`body += chunk` on an endless answer threw RangeError in this callback).
+        const chunks: Buffer[] = [];
+        let received = 0;
+        response.on('data', (chunk: Buffer) => {
+          if (finished) return;
+          received += chunk.length;
+          if (received > limit) abort(tooLargeError(operation, limit, `more than ${limit} bytes arrived`));
+          else chunks.push(chunk);
+        });
+        response.on('end', () => {
+          if (finished) return;
+          try {
+            const body = Buffer.concat(chunks, received).toString('utf8');
+            const status = response.statusCode ?? 0;
+            if (status === 200) finish(null, status, response.headers, body);
+            else finish(httpError(operation, status, response.statusMessage, body, secrets));
+          } catch (error) {
+            finish(new SeqrTransportError(operation, 'parse', { causeMessage: redact(messageOf(error), secrets) }));
+          }
+        });
       });
-      response.on('end', () => {
-        const status = response.statusCode ?? 0;
-        if (status === 200) finish(null, status, response.headers, body);
-        else finish(httpError(operation, status, response.statusMessage, body, secrets));
+      request.setHeader('Content-Length', payload.length);
+      request.on('error', (error: NodeJS.ErrnoException) => {
+        if (finished) return;
+        if (timedOut) {
+          finish(timeoutError(operation, this.timeoutMs));
+          return;
+        }
+        // A keep-alive socket the server closed while idle fails at once on reuse; the request never reached the
+        // server, so sending it again on a fresh connection is safe (the pattern Node's documentation gives).
+        if (mayRetryStaleSocket && !answered && request?.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE')) {
+          finished = true;
+          clearTimeout(timer);
+          this.attempt(target, payload, operation, secrets, timeoutMs, false, done);
+          return;
+        }
+        finish(socketError(operation, error, secrets));
       });
-      response.on('error', (error: NodeJS.ErrnoException) => {
-        finish(timedOut ? timeoutError(operation, this.timeoutMs) : socketError(operation, error, secrets));
-      });
-      response.on('aborted', () => {
-        finish(timedOut ? timeoutError(operation, this.timeoutMs) : new SeqrTransportError(operation, 'reset', {
-          causeMessage: 'the answer was cut off',
-        }));
-      });
-    });
-    request.setHeader('Content-Length', payload.length);
-    request.on('error', (error: NodeJS.ErrnoException) => {
-      if (timedOut) {
-        finish(timeoutError(operation, this.timeoutMs));
-        return;
-      }
-      // A keep-alive socket the server closed while idle fails at once on reuse; the request never reached the
-      // server, so sending it again on a fresh connection is safe (the pattern Node's documentation gives).
-      if (mayRetryStaleSocket && !answered && request.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE')) {
-        finished = true;
-        clearTimeout(timer);
-        this.attempt(target, payload, operation, secrets, timeoutMs, false, done);
-        return;
-      }
-      finish(socketError(operation, error, secrets));
-    });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      request.destroy();
-      finish(timeoutError(operation, this.timeoutMs));
-    }, timeoutMs);
-    request.end(payload);
+      timer = setTimeout(() => {
+        timedOut = true;
+        abort(timeoutError(operation, this.timeoutMs));
+      }, timeoutMs);
+      request.end(payload);
+    } catch (error) {
+      // http.request and end() throw synchronously on what they cannot send (e.g. a host name they reject).
+      abort(new SeqrTransportError(operation, 'network', { causeMessage: redact(messageOf(error), secrets) }));
+    }
   }
 
   private target(url: string): http.RequestOptions {
@@ -326,6 +390,28 @@ export class SeqrTransport {
 
 function timeoutError(operation: string, timeoutMs: number): SeqrTransportError {
   return new SeqrTransportError(operation, 'timeout', { causeMessage: `no complete answer within ${timeoutMs} ms` });
+}
+
+function tooLargeError(operation: string, limit: number, what: string): SeqrTransportError {
+  return new SeqrTransportError(operation, 'too-large', { causeMessage: `${what}; maxAnswerBytes is ${limit}` });
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/**
+ * The caller's callback (soap's reader, a promise), made safe to call from a socket or timer callback: what it
+ * throws is reported as a process warning, not left to become an uncaught exception that ends the process.
+ */
+function guarded(done: PostDone, operation: string, secrets: ReadonlyArray<string>): PostDone {
+  return (error, status, headers, body) => {
+    try {
+      done(error, status, headers, body);
+    } catch (thrown) {
+      process.emitWarning(`SEQR ${operation}: the caller's callback threw: ${redact(messageOf(thrown), secrets)}`, 'SeqrTransportWarning');
+    }
+  };
 }
 
 function socketError(operation: string, error: NodeJS.ErrnoException, secrets: ReadonlyArray<string>): SeqrTransportError {

@@ -1,0 +1,291 @@
+import assert from 'node:assert/strict';
+import * as http from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SeqrClient, type SeqrClientOptions } from '../src/seqr/client';
+import { SeqrTransportError } from '../src/seqr/errors';
+import { DEFAULT_MAX_ANSWER_BYTES, SeqrTransport } from '../src/seqr/transport';
+import { PaymentWatcher, type PaymentPaid, type PaymentRetrying } from '../src/watcher';
+import { PUBLIC_TEST_TERMINAL } from '../src/seqr/types';
+import { Servers, assertNoSecret, envelope, failure } from './helpers/loopback';
+import { eventually, invoice, startRig, type Rig } from './helpers/seqr';
+
+/*
+ * Answers too large for memory, from real loopback servers: an endless 200 answer without Content-Length, a
+ * huge Content-Length, answers of exactly the limit and one byte over, an endless answer trickling in (the
+ * deadline still ends it), and a payment watcher that keeps polling through an endless answer and recovers
+ * when the endpoint behaves again. Each is tried on the fast path (getPaymentStatus) and the soap path
+ * (cancelInvoice, sendInvoice).
+ */
+
+const PASSWORD = 'Lim1t-s3cret';
+const STATUS_ANSWER = envelope(
+  '<ns2:getPaymentStatusResponse xmlns:ns2="http://external.interfaces.ers.seamless.com/"><return>' +
+    '<resultCode>0</resultCode><resultDescription>SUCCESS</resultDescription><status>ISSUED</status><version>1</version>' +
+    '</return></ns2:getPaymentStatusResponse>',
+);
+const CANCEL_ANSWER = envelope(
+  '<ns2:cancelInvoiceResponse xmlns:ns2="http://external.interfaces.ers.seamless.com/"><return>' +
+    '<resultCode>0</resultCode><resultDescription>SUCCESS</resultDescription></return></ns2:cancelInvoiceResponse>',
+);
+
+/** Writes `chunk` as fast as the client reads it until the client goes away; counts the bytes written. */
+function streamForever(response: http.ServerResponse, chunk: Buffer, written: { bytes: number }): void {
+  const pump = () => {
+    while (!response.destroyed) {
+      written.bytes += chunk.length;
+      if (!response.write(chunk)) {
+        response.once('drain', pump);
+        return;
+      }
+    }
+  };
+  pump();
+}
+
+/** The answer padded with trailing whitespace (allowed after the root element) to exactly `bytes` bytes. */
+function padded(answer: string, bytes: number): string {
+  const length = Buffer.byteLength(answer);
+  assert.ok(bytes >= length, 'the padded size holds the answer');
+  return answer + ' '.repeat(bytes - length);
+}
+
+describe('SeqrClient answer size limit', () => {
+  const servers = new Servers();
+  const clients: SeqrClient[] = [];
+  after(async () => {
+    for (const made of clients) made.close();
+    await servers.stopAll();
+  });
+
+  function client(endpoint: string, options: Partial<SeqrClientOptions> = {}): SeqrClient {
+    const made = new SeqrClient({ endpoint, principal: { type: 'TERMINALID', id: 'till-1', password: PASSWORD }, ...options });
+    clients.push(made);
+    return made;
+  }
+
+  function assertTooLarge(error: unknown, operation: string): void {
+    assert.ok(error instanceof SeqrTransportError, String(error));
+    assert.equal(error.kind, 'too-large', error.message);
+    assert.equal(error.retryable, true);
+    assert.equal(error.operation, operation);
+    assert.match(error.message, new RegExp(`^SEQR ${operation}: the answer was larger than allowed \\(`));
+    assertNoSecret(error, PASSWORD);
+  }
+
+  it('has a default of 4 MiB, configurable per client, and refuses a limit that is not a whole positive number', () => {
+    assert.equal(DEFAULT_MAX_ANSWER_BYTES, 4 * 1024 * 1024);
+    assert.equal(client('http://127.0.0.1:1/soap').maxAnswerBytes, DEFAULT_MAX_ANSWER_BYTES);
+    assert.equal(client('http://127.0.0.1:1/soap', { maxAnswerBytes: 1000 }).maxAnswerBytes, 1000);
+    for (const bad of [0, -1, 1.5, Number.NaN, Infinity, 2 ** 40]) {
+      assert.throws(() => new SeqrTransport({ maxAnswerBytes: bad }), /maxAnswerBytes must be a whole number of bytes/);
+    }
+  });
+
+  it('aborts an endless 200 answer without Content-Length at the limit, on both paths, with memory bounded', async () => {
+    const written = { bytes: 0 };
+    const open = new Set<http.ServerResponse>();
+    const { url } = await servers.http((request, response) => {
+      request.resume();
+      response.writeHead(200, { 'Content-Type': 'text/xml' });
+      open.add(response);
+      response.on('close', () => open.delete(response));
+      streamForever(response, Buffer.alloc(64 * 1024, '<a>x</a>'), written);
+    });
+    // The default limit, ten calls at once as ten watches would make them.
+    const seqr = client(url, { timeoutMs: 20_000 });
+    const rssBefore = process.memoryUsage().rss;
+    let rssPeak = rssBefore;
+    const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 5);
+    const started = Date.now();
+    const errors = await Promise.all([
+      ...Array.from({ length: 5 }, (_, i) => failure(seqr.getPaymentStatus(String(i), 0))),
+      ...Array.from({ length: 5 }, (_, i) => failure(seqr.cancelInvoice(String(i)))),
+    ]);
+    clearInterval(sampler);
+    errors.slice(0, 5).forEach((error) => assertTooLarge(error, 'getPaymentStatus'));
+    errors.slice(5).forEach((error) => assertTooLarge(error, 'cancelInvoice'));
+    assert.match((errors[0] as Error).message, /more than 4194304 bytes arrived; maxAnswerBytes is 4194304/);
+    assert.ok(Date.now() - started < 10_000, 'aborted at the limit, long before the deadline');
+    // Ten calls may hold 10 × 4 MiB of answer; the bound leaves room for the runtime, never for an endless answer.
+    const grownMb = (rssPeak - rssBefore) / 2 ** 20;
+    assert.ok(grownMb < 160, `RSS grew by ${grownMb.toFixed(0)} MB`);
+    // The client dropped every connection: the server's streams end.
+    await eventually(() => assert.equal(open.size, 0, 'every endless answer was cut off by the client'));
+    const bytesAtEnd = written.bytes;
+    await sleep(100);
+    assert.equal(written.bytes, bytesAtEnd, 'nothing is streamed any more');
+  });
+
+  it('fails at once when Content-Length announces more than the limit, before reading the body', async () => {
+    const { url } = await servers.http((request, response) => {
+      request.resume();
+      response.writeHead(200, { 'Content-Type': 'text/xml', 'Content-Length': String(200 * 2 ** 20) });
+      response.write('<soap:Envelope'); // and then nothing: the client must not wait for the rest
+    });
+    const seqr = client(url, { timeoutMs: 5000 });
+    const started = Date.now();
+    const errors = [
+      await failure(seqr.getPaymentStatus('1', 0)),
+      await failure(seqr.cancelInvoice('1')),
+      await failure(seqr.sendInvoice(invoice())),
+    ];
+    assert.ok(Date.now() - started < 2000, 'no waiting for the announced body or the deadline');
+    assertTooLarge(errors[0], 'getPaymentStatus');
+    assertTooLarge(errors[1], 'cancelInvoice');
+    assertTooLarge(errors[2], 'sendInvoice');
+    assert.match((errors[0] as Error).message, /announced 209715200 bytes; maxAnswerBytes is/);
+  });
+
+  for (const framing of ['with Content-Length', 'chunked'] as const) {
+    it(`accepts an answer of exactly the limit and refuses one byte more (${framing})`, async () => {
+      const limit = 8 * 1024;
+      let size = limit;
+      const { url } = await servers.http((request, response) => {
+        request.resume();
+        const body = padded(request.url?.includes('cancel') ? CANCEL_ANSWER : STATUS_ANSWER, size);
+        if (framing === 'chunked') {
+          response.writeHead(200, { 'Content-Type': 'text/xml' });
+          // In pieces, so that the count runs over several chunks.
+          for (let at = 0; at < body.length; at += 1000) response.write(body.slice(at, at + 1000));
+          response.end();
+        } else {
+          response.writeHead(200, { 'Content-Type': 'text/xml', 'Content-Length': String(Buffer.byteLength(body)) });
+          response.end(body);
+        }
+      });
+      const seqr = client(url, { maxAnswerBytes: limit });
+      const cancelling = client(url.replace('/soap', '/soap/cancel'), { maxAnswerBytes: limit });
+      assert.equal((await seqr.getPaymentStatus('1', 0)).status, 'ISSUED');
+      assert.equal((await cancelling.cancelInvoice('1')).resultCode, 0);
+      size = limit + 1;
+      assertTooLarge(await failure(seqr.getPaymentStatus('1', 0)), 'getPaymentStatus');
+      assertTooLarge(await failure(cancelling.cancelInvoice('1')), 'cancelInvoice');
+      // The same connection pool works on: the next right-sized answer is read.
+      size = limit;
+      assert.equal((await seqr.getPaymentStatus('1', 0)).status, 'ISSUED');
+    });
+  }
+
+  it('counts an error answer (HTTP 500) against the limit too', async () => {
+    const { url } = await servers.http((request, response) => {
+      request.resume();
+      response.writeHead(500, 'Server Error', { 'Content-Type': 'text/html' });
+      streamForever(response, Buffer.alloc(16 * 1024, 'error '), { bytes: 0 });
+    });
+    assertTooLarge(await failure(client(url, { maxAnswerBytes: 100_000 }).getPaymentStatus('1', 0)), 'getPaymentStatus');
+  });
+
+  it('ends an endless answer that trickles in under the limit at the deadline', async () => {
+    const open = new Set<http.ServerResponse>();
+    const timers = new Set<NodeJS.Timeout>();
+    servers.add(async () => timers.forEach(clearInterval));
+    const { url } = await servers.http((request, response) => {
+      request.resume();
+      response.writeHead(200, { 'Content-Type': 'text/xml' });
+      open.add(response);
+      const timer = setInterval(() => response.write('<a>slow</a>'), 10);
+      timers.add(timer);
+      response.on('close', () => {
+        clearInterval(timer);
+        open.delete(response);
+      });
+    });
+    const seqr = client(url, { timeoutMs: 400 });
+    const started = Date.now();
+    const errors = [await failure<SeqrTransportError>(seqr.getPaymentStatus('1', 0)), await failure<SeqrTransportError>(seqr.cancelInvoice('1'))];
+    const elapsed = Date.now() - started;
+    for (const error of errors) {
+      assert.ok(error instanceof SeqrTransportError, String(error));
+      assert.equal(error.kind, 'timeout', error.message);
+      assert.equal(error.retryable, true);
+      assertNoSecret(error, PASSWORD);
+    }
+    assert.ok(elapsed >= 800 && elapsed < 3000, `two deadlines of 400 ms took ${elapsed} ms`);
+    await eventually(() => assert.equal(open.size, 0, 'the client dropped the trickling connections'));
+  });
+});
+
+describe('SeqrTransport callbacks', () => {
+  const servers = new Servers();
+  after(() => servers.stopAll());
+
+  it('keeps an exception thrown by the caller\'s callback inside the transport (a process warning, no uncaught exception)', async () => {
+    const { url } = await servers.http((request, response) => {
+      request.resume();
+      response.end(STATUS_ANSWER);
+    });
+    const transport = new SeqrTransport();
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      for (const answerUrl of [url, 'http://127.0.0.1:1/soap']) {
+        transport.post(answerUrl, '<x/>', 'getPaymentStatus', [PASSWORD], () => {
+          throw new Error(`the caller broke with ${PASSWORD}`);
+        });
+      }
+      await eventually(() => assert.equal(warnings.length, 2, 'both callbacks threw into a warning'));
+    } finally {
+      process.off('warning', onWarning);
+      transport.close();
+    }
+    for (const warning of warnings) {
+      assert.equal(warning.name, 'SeqrTransportWarning');
+      assert.match(warning.message, /^SEQR getPaymentStatus: the caller's callback threw: Error: the caller broke with \*\*\*$/);
+    }
+  });
+});
+
+describe('PaymentWatcher behind an endpoint that sends endless answers', () => {
+  let rig: Rig;
+  let watcher: PaymentWatcher | undefined;
+  const servers = new Servers();
+  after(async () => {
+    watcher?.stopAll();
+    await servers.stopAll();
+    await rig?.stop();
+  });
+
+  it('keeps polling through endless answers (retrying, too-large) and reports PAID once the endpoint behaves', async () => {
+    rig = await startRig();
+    const emulator = new URL(rig.emu.url);
+    let endless = false;
+    // A front to the emulator that forwards each call, or answers it endlessly while `endless` is set.
+    const { url } = await servers.http((request, response) => {
+      if (endless) {
+        request.resume();
+        response.writeHead(200, { 'Content-Type': 'text/xml' });
+        streamForever(response, Buffer.alloc(64 * 1024, 'x'), { bytes: 0 });
+        return;
+      }
+      const upstream = http.request(
+        { host: emulator.hostname, port: emulator.port, path: emulator.pathname, method: request.method, headers: request.headers },
+        (answer) => {
+          response.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(response);
+        },
+      );
+      upstream.on('error', () => response.destroy());
+      request.pipe(upstream);
+    });
+    const seqr = rig.client({ endpoint: url, principal: { type: 'TERMINALID', ...PUBLIC_TEST_TERMINAL }, maxAnswerBytes: 256 * 1024 });
+    const ref = (await seqr.sendInvoice(invoice('25.00'))).invoiceReference;
+
+    watcher = new PaymentWatcher(seqr, { intervalMs: 50, giveUpAfterMs: 20_000 });
+    const retries: PaymentRetrying[] = [];
+    watcher.on('retrying', (event) => retries.push(event));
+    const paid = new Promise<PaymentPaid>((resolve) => watcher!.on('paid', resolve));
+    endless = true;
+    watcher.watch(ref);
+    await eventually(() => assert.ok(retries.length >= 3, `retries so far: ${retries.length}`), 10_000);
+    for (const retry of retries) {
+      assert.match(retry.reason, /the answer was larger than allowed/);
+      assert.ok(!retry.reason.includes(PUBLIC_TEST_TERMINAL.password), 'no password in the reason');
+    }
+    await rig.emu.payer.pay(ref);
+    endless = false;
+    const result = await paid;
+    assert.equal(result.invoiceReference, ref);
+    assert.match(result.ersReference ?? '', /^\d{25}$/);
+  });
+});
