@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startEmulator, type EmulatorHandle } from '../src/emulator';
+import { DEFAULT_MAX_ANSWER_BYTES } from '../src/seqr/transport';
 import { SERVICE_PATHS } from '../src/seqr/types';
 import { startFaultProxy, type FaultPhase, type FaultProxy } from './helpers/fault-proxy';
 import { closeServer, listen, readBody } from './helpers/loopback';
@@ -30,13 +31,16 @@ const CLIENT_TIMEOUT_MS = 5000;
 /** SEQR's acknowledgement window (the emulator's default): a payment nobody fetched in it is reversed. */
 const ACK_WINDOW_MS = 20_000;
 /**
- * How much a phase may raise Node-RED's peak RSS over the baseline (the peak of a phase without faults).
- * Bounded answers keep at most one answer per watch in flight, each at most the answer cap: ten watches ×
- * a cap of a few MB, held as a string and parsed by soap (a few copies each), is some tens of MB; V8 lets
- * garbage of that size sit until a major collection. 150 MB covers that with room, and is far below what an
- * unbounded answer costs (a single 200 MB answer is 200+ MB as a string alone).
+ * How much a phase may raise Node-RED's peak RSS over the baseline (the peak of the phase without faults).
+ * Answers are bounded by the config node's "Largest answer" (DEFAULT_MAX_ANSWER_BYTES, 4 MiB): a call reads
+ * at most that much before it is aborted, and a watch has at most one call in flight. The `huge` phase has
+ * ten watches, so at most ten answers of 4 MiB are held at once (40 MiB), twice over for an answer under the
+ * limit that is also decoded to a string for soap to parse; 20 MB more for V8, which lets garbage of that
+ * size sit until a major collection. The no-fault phases already vary by ±20 MB, well inside it; a single
+ * unbounded 200 MB answer is over it on its own.
  */
-const RSS_ALLOWANCE_MB = 150;
+const IN_FLIGHT_ANSWERS = 10;
+const RSS_ALLOWANCE_MB = Math.ceil((IN_FLIGHT_ANSWERS * 2 * DEFAULT_MAX_ANSWER_BYTES) / 2 ** 20) + 20;
 /** Past this the runtime is killed at once (the phase fails): a runaway must not exhaust the shared machine. */
 const RSS_KILL_MB = 2048;
 

@@ -37,7 +37,7 @@ export const FAULT_PHASES = [
   'hang',
   /** The malicious endpoint: 200 without Content-Length, streaming an answer that never ends. */
   'endless',
-  /** The malicious endpoint: a well-formed answer of HUGE_ANSWER_BYTES, with Content-Length. */
+  /** The malicious endpoint: well-formed answers of HUGE_ANSWER_BYTES, in turn with Content-Length and chunked. */
   'huge',
 ] as const;
 
@@ -183,7 +183,7 @@ export async function startFaultProxy(upstreamOrigin: string, clientTimeoutMs: n
         answerEndlessly(res, body);
         return;
       case 'huge':
-        answerHugely(res, body, HUGE_ANSWER_BYTES);
+        answerHugely(res, body, HUGE_ANSWER_BYTES, n % 2 === 0);
         return;
     }
   }

@@ -59,14 +59,16 @@ export function answerEndlessly(res: http.ServerResponse, requestXml: string): v
   stream(res, answerHead(operationOf(requestXml)), Infinity, '');
 }
 
-/** 200 text/xml with Content-Length: a well-formed SEQR answer whose resultDescription is `fillerBytes` long. */
-export function answerHugely(res: http.ServerResponse, requestXml: string, fillerBytes: number): void {
+/**
+ * 200 text/xml: a well-formed SEQR answer whose resultDescription is `fillerBytes` long, announced with
+ * Content-Length (`announce`) or chunked, so that the client learns its size only by reading it.
+ */
+export function answerHugely(res: http.ServerResponse, requestXml: string, fillerBytes: number, announce: boolean): void {
   const operation = operationOf(requestXml);
   const head = answerHead(operation);
   const tail = answerTail(operation);
-  res.writeHead(200, {
-    'Content-Type': 'text/xml; charset=utf-8',
-    'Content-Length': Buffer.byteLength(head) + fillerBytes + Buffer.byteLength(tail),
-  });
+  const headers: http.OutgoingHttpHeaders = { 'Content-Type': 'text/xml; charset=utf-8' };
+  if (announce) headers['Content-Length'] = Buffer.byteLength(head) + fillerBytes + Buffer.byteLength(tail);
+  res.writeHead(200, headers);
   stream(res, head, fillerBytes, tail);
 }
