@@ -57,7 +57,8 @@ interface PhaseSpec {
  * The fault windows are shorter than the issue's 30 s outage on purpose: a customer who pays at the start of
  * an outage longer than SEQR's 20 s window loses the payment whatever the client does (SEQR reverses it).
  * What the outage must show is that payments made during it are fetched after it and none is reversed: 10 s
- * is ten poll intervals and two client timeouts, and leaves the window's other 10 s to fetch them in.
+ * is ten poll intervals (the status node retries at its interval, without backoff) and two client timeouts,
+ * and leaves the window's other 10 s to fetch them in.
  */
 const PHASES: PhaseSpec[] = [
   { phase: 'pass', invoices: 10, duringFault: 2, faultMs: 2000 },
@@ -339,6 +340,13 @@ describe('fault suite: a real Node-RED against a faulty and a malicious SEQR end
       }
     });
   }
+
+  it('no message got a second outcome after its phase was judged', function () {
+    const outcomes = new Map<string, number>();
+    for (const r of records) if (r.kind !== 'issued') outcomes.set(r.order, (outcomes.get(r.order) ?? 0) + 1);
+    const twice = [...outcomes].filter(([, count]) => count > 1).map(([order]) => order);
+    assert.deepEqual(twice, [], 'messages with more than one outcome');
+  });
 });
 
 function printTable(results: PhaseResult[], baselineMb: number | undefined): void {
