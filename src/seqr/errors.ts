@@ -1,4 +1,5 @@
 import { resultCodeInfo } from './codes';
+import { maskElementContents } from './element-scan';
 import { removeSecret } from './secret-forms';
 
 /**
@@ -136,10 +137,23 @@ export class SeqrTransportError extends Error {
   }
 }
 
-/** A `<password>` element's content, also when the element comes back XML-escaped (`&lt;password&gt;…`), once or more. */
-const PASSWORD_ELEMENT = /(<(?:[\w.-]+:)?password(?:\s[^>]*)?>)[\s\S]*?(<\/(?:[\w.-]+:)?password\s*>)/gi;
-const ESCAPED_PASSWORD_ELEMENT = /(&(?:amp;)*lt;(?:[\w.-]+:)?password(?:\s(?:(?!&(?:amp;)*gt;)[\s\S])*)?&(?:amp;)*gt;)[\s\S]*?(&(?:amp;)*lt;\/(?:[\w.-]+:)?password\s*&(?:amp;)*gt;)/gi;
+/*
+ * A `<password>` element, also when it comes back XML-escaped (`&lt;password&gt;…`) once or more: its tags.
+ * Attributes and prefixes are bounded in length so that each tag matches in bounded time (see element-scan.ts).
+ */
+const PASSWORD_OPEN = /<(?:[\w.-]{1,64}:)?password(?:\s[^<>]{0,256})?>/gi;
+const PASSWORD_CLOSE = /<\/(?:[\w.-]{1,64}:)?password\s*>/gi;
+const ESCAPED_LT = '&(?:amp;){0,4}lt;';
+const ESCAPED_GT = '&(?:amp;){0,4}gt;';
+const ESCAPED_PASSWORD_OPEN = new RegExp(`${ESCAPED_LT}(?:[\\w.-]{1,64}:)?password(?:\\s[^<>]{0,128}?)?${ESCAPED_GT}`, 'gi');
+const ESCAPED_PASSWORD_CLOSE = new RegExp(`${ESCAPED_LT}/(?:[\\w.-]{1,64}:)?password\\s*${ESCAPED_GT}`, 'gi');
 const MAX_CAUSE_LENGTH = 300;
+/**
+ * Only this much of a text is redacted (and can be shown): keeps each failed call cheap however long the text an
+ * endpoint sends. A secret cut at this end cannot come within the first MAX_CAUSE_LENGTH characters unless
+ * everything before it is thousands of echoes of a secret, each folded into `***`.
+ */
+const MAX_REDACTED_INPUT = 64 * 1024;
 
 /**
  * Makes text that came from outside this library (a socket error, a fault string, a server's body, a reason
@@ -149,10 +163,13 @@ const MAX_CAUSE_LENGTH = 300;
  * through here.
  */
 export function redact(text: string, secrets: ReadonlyArray<string | undefined>): string {
-  let out = text.replace(PASSWORD_ELEMENT, '$1***$2').replace(ESCAPED_PASSWORD_ELEMENT, '$1***$2');
+  // White space first: the secret patterns match a folded run (secret-forms.ts).
+  let out = (text.length > MAX_REDACTED_INPUT ? text.slice(0, MAX_REDACTED_INPUT) : text).replace(/\s+/g, ' ');
+  out = maskElementContents(out, PASSWORD_OPEN, PASSWORD_CLOSE, '***');
+  out = maskElementContents(out, ESCAPED_PASSWORD_OPEN, ESCAPED_PASSWORD_CLOSE, '***');
   for (const secret of secrets) {
     if (secret) out = removeSecret(out, secret, '***');
   }
-  out = out.replace(/\s+/g, ' ').trim();
+  out = out.trim();
   return out.length > MAX_CAUSE_LENGTH ? `${out.slice(0, MAX_CAUSE_LENGTH - 1)}…` : out;
 }

@@ -9,10 +9,15 @@
  * decomposed accents, or base64 (of the password, or of `id:password` as in HTTP Basic). The forms are matched
  * character by character, so mixtures (only `&` escaped, `>` left as is; one character as `&#60;`, the next
  * raw) are matched too. Matching more than was sent costs only a few characters of an error message.
+ *
+ * Every repetition in the patterns is bounded (a few backslashes, re-escapings, leading zeros): an unbounded
+ * one, tried at each position of a long run of backslashes or `%25`, takes time quadratic in the text, and a
+ * hostile endpoint could stall the event loop with an answer of a few megabytes. Runs of white space are folded
+ * to one space before matching (redact does that), so white space needs no long repetition either.
  */
 
-/** `&`, escaped any number of times over (`&amp;`, `&amp;amp;`, `&#38;amp;`, `&#x26;`…). */
-const AMP = '&(?:amp;|#0*38;|#[xX]0*26;)*';
+/** `&`, escaped again up to four times over (`&amp;`, `&amp;amp;`, `&#38;amp;`, `&#x26;`…). */
+const AMP = '&(?:amp;|#0{0,8}38;|#[xX]0{0,8}26;){0,4}';
 
 const XML_NAMES: Record<string, string> = { '<': 'lt', '>': 'gt', '"': 'quot', "'": 'apos' };
 
@@ -108,24 +113,24 @@ function characterwise(spelling: string): string {
 /** One character: raw (also after backslashes, as JSON writes `"` and `\`), an XML reference, JSON, percent-encoded. */
 function characterForms(ch: string): string[] {
   const codePoint = ch.codePointAt(0)!;
-  const forms = [`\\\\*${escapeRegExp(ch)}`];
+  const forms = [`\\\\{0,8}${escapeRegExp(ch)}`];
   if (ch === '&') {
     forms.push(AMP);
   } else {
     const name = XML_NAMES[ch];
-    forms.push(`${AMP}(?:#0*${codePoint};|#[xX]0*${hexDigits(codePoint)};${name ? `|${name};` : ''})`);
+    forms.push(`${AMP}(?:#0{0,8}${codePoint};|#[xX]0{0,8}${hexDigits(codePoint)};${name ? `|${name};` : ''})`);
   }
   const units = ch.length === 2 ? [ch.charCodeAt(0), ch.charCodeAt(1)] : [codePoint];
   // JSON's \uXXXX; for a character outside the BMP, its surrogates (as JSON writes it, and as some XML writers do).
-  forms.push(units.map((unit) => `\\\\+u${hexDigits(unit, 4)}`).join(''));
-  if (units.length === 2) forms.push(units.map((unit) => `${AMP}(?:#0*${unit};|#[xX]0*${hexDigits(unit)};)`).join(''));
+  forms.push(units.map((unit) => `\\\\{1,8}u${hexDigits(unit, 4)}`).join(''));
+  if (units.length === 2) forms.push(units.map((unit) => `${AMP}(?:#0{0,8}${unit};|#[xX]0{0,8}${hexDigits(unit)};)`).join(''));
   // Percent-encoding of the UTF-8 bytes, also encoded again (%2526).
-  forms.push([...Buffer.from(ch, 'utf8')].map((byte) => `%(?:25)*${hexDigits(byte, 2)}`).join(''));
+  forms.push([...Buffer.from(ch, 'utf8')].map((byte) => `%(?:25){0,4}${hexDigits(byte, 2)}`).join(''));
   return forms;
 }
 
-/** Any run of white space: raw, `+` (form encoding), JSON's `\n`, or a space, tab, CR or LF in any encoding. */
-const WHITE_SPACE_RUN = `(?:\\s|\\+|\\\\+[nrt]|${[' ', '\t', '\n', '\r'].flatMap((ch) => characterForms(ch).slice(1)).join('|')})+`;
+/** A short run of white space: raw, `+` (form encoding), JSON's `\n`, or a space, tab, CR or LF in any encoding. */
+const WHITE_SPACE_RUN = `(?:\\s|\\+|\\\\{1,8}[nrt]|${[' ', '\t', '\n', '\r'].flatMap((ch) => characterForms(ch).slice(1)).join('|')}){1,8}`;
 
 /**
  * The secret's bytes as base64 (and base64url), whole with or without padding, and as the run of characters

@@ -2,6 +2,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { performance } from 'node:perf_hooks';
+import { elementSpans } from './element-scan';
 import { SeqrTransportError, redact, type TransportErrorKind } from './errors';
 
 /**
@@ -22,7 +23,8 @@ import { SeqrTransportError, redact, type TransportErrorKind } from './errors';
  *
  * Every peer is treated as hostile: an answer is collected as Buffers up to `maxAnswerBytes` and the call is
  * aborted (kind `too-large`) as soon as the answer announces or reaches more, so an endless or huge answer costs
- * at most that much memory per call; and no socket, request, response or timer callback here lets an exception
+ * at most that much memory per call, and all answers in flight together at most ANSWERS_IN_FLIGHT_FACTOR times
+ * that (else 64 connections could hold 64 of them); and no socket, request, response or timer callback here lets an exception
  * escape (one there would be an uncaught exception, which ends Node-RED).
  */
 
@@ -82,10 +84,17 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 /**
  * 4 MiB: a getPaymentStatus answer is about 1 KB and the other answers are as small, except executeReport,
  * whose report comes as text and again as base64; 4 MiB holds a report of some ten thousand transactions.
- * Each call in flight may hold this much (plus its text), so with the default 64 connections a misbehaving
- * endpoint can make the client hold at most about 0.5 GB, and usually (a few watches at once) far less.
+ * A misbehaving endpoint can make one call hold this much (and its text as the call ends), and all calls
+ * together ANSWERS_IN_FLIGHT_FACTOR times as much: 16 MiB, however many watches poll it.
  */
 export const DEFAULT_MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+
+/**
+ * All answers being received at once may hold at most this many times `maxAnswerBytes` (16 MiB by default).
+ * Real answers are about 1 KB, so only a misbehaving endpoint reaches it, and then the transport's memory no
+ * longer grows with `maxSockets`; a few reports can still arrive at the same time.
+ */
+export const ANSWERS_IN_FLIGHT_FACTOR = 4;
 
 /** An answer must fit in one string once decoded (V8's limit, about 512 M characters). */
 export const MAX_ANSWER_BYTES_LIMIT = bufferConstants.MAX_STRING_LENGTH;
@@ -131,6 +140,8 @@ export function networkErrorKind(code: string | undefined): TransportErrorKind {
 export class SeqrTransport {
   readonly timeoutMs: number;
   readonly maxAnswerBytes: number;
+  /** Bytes of answers being received, over all calls (see ANSWERS_IN_FLIGHT_FACTOR). */
+  private answerBytesInFlight = 0;
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
   private closed = false;
@@ -228,6 +239,11 @@ export class SeqrTransport {
     return this.queue.length - this.queueHead;
   }
 
+  /** Bytes of answers being received now, over all calls (at most ANSWERS_IN_FLIGHT_FACTOR × maxAnswerBytes). */
+  get answerBytesReceiving(): number {
+    return this.answerBytesInFlight;
+  }
+
   /** Puts a call on the wire; its slot is given to the next queued call when it settles. */
   private start(
     target: http.RequestOptions,
@@ -273,10 +289,14 @@ export class SeqrTransport {
     let answered = false;
     let timer: NodeJS.Timeout | undefined;
     let request: http.ClientRequest | undefined;
+    // This call's share of answerBytesInFlight, given back when it ends.
+    let held = 0;
     const finish = (error: SeqrTransportError | null, status?: number, headers?: http.IncomingHttpHeaders, body?: string) => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
+      this.answerBytesInFlight -= held;
+      held = 0;
       done(error, status, headers, body);
     };
     // Ends the call with `error` and drops the connection (a socket with an answer half read cannot be reused).
@@ -285,6 +305,7 @@ export class SeqrTransport {
       request?.destroy();
     };
     const limit = this.maxAnswerBytes;
+    const limitInFlight = limit * ANSWERS_IN_FLIGHT_FACTOR;
     try {
       request = (this.lastIsHttps ? https : http).request(target, (response) => {
         answered = true;
@@ -308,8 +329,12 @@ export class SeqrTransport {
         response.on('data', (chunk: Buffer) => {
           if (finished) return;
           received += chunk.length;
+          held += chunk.length;
+          this.answerBytesInFlight += chunk.length;
           if (received > limit) abort(tooLargeError(operation, limit, `more than ${limit} bytes arrived`));
-          else chunks.push(chunk);
+          else if (this.answerBytesInFlight > limitInFlight) {
+            abort(tooLargeError(operation, limit, `the answers in flight came to more than ${limitInFlight} bytes together`));
+          } else chunks.push(chunk);
         });
         response.on('end', () => {
           if (finished) return;
@@ -448,11 +473,27 @@ export interface SoapFault {
   faultString: string;
 }
 
-const FAULT_ELEMENT = /<(?:[\w.-]+:)?Fault[\s>]/;
+const FAULT_ELEMENT = /<(?:[\w.-]{1,64}:)?Fault[\s>]/;
+/**
+ * A fault is looked for in the first 64 KiB of a body: SEQR's faults are a few hundred bytes, and the fault
+ * string is cut to 300 characters anyway; an answer of megabytes (up to maxAnswerBytes) is then not scanned
+ * and redacted whole on every failed call.
+ */
+const FAULT_SCAN_LENGTH = 64 * 1024;
 
-function elementText(xml: string, name: string): string | undefined {
-  const match = new RegExp(`<(?:[\\w.-]+:)?${name}(?:\\s[^>]*)?>([\\s\\S]*?)</(?:[\\w.-]+:)?${name}\\s*>`).exec(xml);
-  return match ? decodeXmlText(match[1].replace(/<[^>]*>/g, ' ').trim()) : undefined;
+// Prefixes and attributes bounded, and tags inside the text removed by a pattern that stops at the next `<`:
+// each step is linear in the body, however hostile (see element-scan.ts).
+const FAULT_PARTS = ['faultcode', 'Value', 'faultstring', 'Text'] as const;
+const FAULT_PART_TAGS = Object.fromEntries(
+  FAULT_PARTS.map((name) => [
+    name,
+    { open: new RegExp(`<(?:[\\w.-]{1,64}:)?${name}(?:\\s[^<>]{0,1024})?>`, 'g'), close: new RegExp(`</(?:[\\w.-]{1,64}:)?${name}\\s*>`, 'g') },
+  ]),
+) as Record<(typeof FAULT_PARTS)[number], { open: RegExp; close: RegExp }>;
+
+function elementText(xml: string, name: (typeof FAULT_PARTS)[number]): string | undefined {
+  const [span] = elementSpans(xml, FAULT_PART_TAGS[name].open, FAULT_PART_TAGS[name].close, 1);
+  return span ? decodeXmlText(xml.slice(span.contentStart, span.contentEnd).replace(/<[^<>]*>/g, ' ').trim()) : undefined;
 }
 
 /**
@@ -460,7 +501,8 @@ function elementText(xml: string, name: string): string | undefined {
  * SOAP 1.2 form (`Code/Value`, `Reason/Text`) that soap's own server puts in a 1.1 envelope. Undefined when the
  * body holds no fault.
  */
-export function extractFault(body: string): SoapFault | undefined {
+export function extractFault(answer: string): SoapFault | undefined {
+  const body = answer.length > FAULT_SCAN_LENGTH ? answer.slice(0, FAULT_SCAN_LENGTH) : answer;
   if (!FAULT_ELEMENT.test(body)) return undefined;
   const faultCode = elementText(body, 'faultcode') ?? elementText(body, 'Value') ?? '';
   const faultString = elementText(body, 'faultstring') ?? elementText(body, 'Text') ?? '';

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { inspect } from 'node:util';
 import type { AddressInfo } from 'node:net';
+import { SeqrClient, type SeqrClientOptions } from '../../src/seqr/client';
 
 /** Servers started by a test file; `stopAll` in `after` closes every one. */
 export class Servers {
@@ -103,6 +104,41 @@ export function envelope(body: string): string {
     '<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">' +
     `<soap:Body>${body}</soap:Body></soap:Envelope>`
   );
+}
+
+/** A successful getPaymentStatus answer (ISSUED, version 1) and cancelInvoice answer, as SEQR's server wrote them. */
+export const STATUS_ANSWER = envelope(
+  '<ns2:getPaymentStatusResponse xmlns:ns2="http://external.interfaces.ers.seamless.com/"><return>' +
+    '<resultCode>0</resultCode><resultDescription>SUCCESS</resultDescription><status>ISSUED</status><version>1</version>' +
+    '</return></ns2:getPaymentStatusResponse>',
+);
+export const CANCEL_ANSWER = envelope(
+  '<ns2:cancelInvoiceResponse xmlns:ns2="http://external.interfaces.ers.seamless.com/"><return>' +
+    '<resultCode>0</resultCode><resultDescription>SUCCESS</resultDescription></return></ns2:cancelInvoiceResponse>',
+);
+
+/**
+ * For a describe block: its loopback servers and terminal clients (terminal `till-1` with `password`), all
+ * closed in the block's `after`.
+ */
+export function loopbackClients(password: string): {
+  servers: Servers;
+  client(endpoint: string, options?: Partial<SeqrClientOptions>): SeqrClient;
+} {
+  const servers = new Servers();
+  const made: SeqrClient[] = [];
+  after(async () => {
+    for (const client of made.splice(0)) client.close();
+    await servers.stopAll();
+  });
+  return {
+    servers,
+    client(endpoint, options = {}) {
+      const client = new SeqrClient({ endpoint, principal: { type: 'TERMINALID', id: 'till-1', password }, ...options });
+      made.push(client);
+      return client;
+    },
+  };
 }
 
 export function soapFault(code: string, text: string): string {
