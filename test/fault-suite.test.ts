@@ -99,6 +99,10 @@ interface PhaseResult {
   up: boolean;
   peakMb: number;
   faultedCalls: number;
+  /** Places the terminal's password showed up in: the flow's records (msg.error included) and the log. */
+  leaks: number;
+  /** How sendInvoice failed during the fault, as the Catch node saw it (distinct messages, shortened). */
+  sendErrorMessages: string[];
   problems: string[];
 }
 
@@ -314,12 +318,21 @@ describe('fault suite: a real Node-RED against a faulty and a malicious SEQR end
         paid++;
       } else if (outcomes.some((r) => r.kind === 'error' && r.source === 'si')) {
         sendErrors++;
+      } else {
+        // The customer pays every invoice shown: PAID and a failed sendInvoice are the only right outcomes.
+        lost++;
+        problems.push(`${order}: unexpected ${outcomes.map((r) => `${r.kind} ${r.status ?? r.message ?? ''}`).join(', ')}`);
       }
     }
+    const phaseRecords = records.filter((r) => orders.includes(r.order));
+    const leaks = [...phaseRecords.map((r) => JSON.stringify(r)), output].filter((text) => text.includes(TERMINAL.password)).length;
+    const sendErrorMessages = [
+      ...new Set(phaseRecords.filter((r) => r.kind === 'error' && r.source === 'si').map((r) => String(r.message).slice(0, 200))),
+    ];
     if (killed) problems.push(`killed: RSS passed ${RSS_KILL_MB} MB`);
     const crash = /Uncaught Exception:[\s\S]{0,400}|FATAL ERROR[^\n]*|RangeError[^\n]*/.exec(output);
     if (crash) problems.push(`Node-RED said: ${crash[0].split('\n').slice(0, 3).join(' | ')}`);
-    return { phase: spec.phase, invoices: orders.length, paid, sendErrors, lost, doubled, up, peakMb, faultedCalls, problems };
+    return { phase: spec.phase, invoices: orders.length, paid, sendErrors, lost, doubled, up, peakMb, faultedCalls, leaks, sendErrorMessages, problems };
   }
 
   for (const spec of PHASES) {
@@ -331,6 +344,7 @@ describe('fault suite: a real Node-RED against a faulty and a malicious SEQR end
       assert.ok(result.up, `Node-RED went down in ${spec.phase}:\n  ${detail}`);
       assert.equal(result.lost, 0, `lost in ${spec.phase}:\n  ${detail}`);
       assert.equal(result.doubled, 0, `doubled in ${spec.phase}:\n  ${detail}`);
+      assert.equal(result.leaks, 0, `the password showed in the flow's records or the log in ${spec.phase}`);
       if (spec.phase !== 'pass') {
         // Refused connections never reach the proxy: the outage shows in the sendInvoice calls it refused.
         const met = spec.phase === 'outage' ? result.sendErrors : result.faultedCalls;
@@ -364,6 +378,8 @@ function printTable(results: PhaseResult[], baselineMb: number | undefined): voi
       `  Fault suite (RSS bound: baseline ${baselineMb?.toFixed(0) ?? '?'} MB + ${RSS_ALLOWANCE_MB} MB; ${total} invoices)`,
       line(head),
       ...rows.map(line),
+      '  How sendInvoice failed during each fault (the Catch node\'s msg.error.message):',
+      ...results.flatMap((r) => r.sendErrorMessages.map((message) => `    ${r.phase}: ${message}`)),
       '',
     ].join('\n'),
   );
