@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SeqrTransportError } from '../src/seqr/errors';
-import { ANSWERS_IN_FLIGHT_FACTOR, DEFAULT_MAX_ANSWER_BYTES, SeqrTransport } from '../src/seqr/transport';
+import { DEFAULT_MAX_ANSWER_BYTES, SeqrTransport } from '../src/seqr/transport';
 import { PaymentWatcher, type PaymentPaid, type PaymentRetrying } from '../src/watcher';
 import { PUBLIC_TEST_TERMINAL } from '../src/seqr/types';
 import { CANCEL_ANSWER, STATUS_ANSWER, Servers, loopbackClients, assertNoSecret, failure } from './helpers/loopback';
@@ -98,8 +98,19 @@ describe('SeqrClient answer size limit', () => {
     assert.equal(written.bytes, bytesAtEnd, 'nothing is streamed any more');
   });
 
-  it('holds at most four answer limits over all calls at once, however many connections stream', async () => {
-    // 16 KiB every 5 ms on each connection: all 20 calls are receiving at the same time.
+  it('holds at most four answer limits over all calls at once, but leaves every connection room for a small answer', () => {
+    const budget = (options: ConstructorParameters<typeof SeqrTransport>[0]) => {
+      const transport = new SeqrTransport(options);
+      transport.close();
+      return transport.maxAnswerBytesInFlight;
+    };
+    assert.equal(budget({}), 16 * 2 ** 20, 'four times 4 MiB');
+    assert.equal(budget({ maxAnswerBytes: 16 * 1024 }), 64 * 16 * 1024, '64 connections × 16 KiB');
+    assert.equal(budget({ maxAnswerBytes: 2 ** 20, maxSockets: 500 }), 500 * 64 * 1024, '500 × 64 KiB');
+  });
+
+  it('holds at most maxAnswerBytesInFlight over all calls at once, however many connections stream', async () => {
+    // 16 KiB every 5 ms on each connection: ten calls are receiving at the same time.
     const { url } = await servers.http((request, response) => {
       request.resume();
       response.writeHead(200, { 'Content-Type': 'text/xml' });
@@ -107,7 +118,9 @@ describe('SeqrClient answer size limit', () => {
       response.on('close', () => clearInterval(timer));
     });
     const limit = 256 * 1024;
-    const transport = new SeqrTransport({ maxAnswerBytes: limit, timeoutMs: 10_000 });
+    // 10 connections (20 calls): the budget is four limits (1 MiB), more than 10 × 64 KiB.
+    const transport = new SeqrTransport({ maxAnswerBytes: limit, timeoutMs: 10_000, maxSockets: 10 });
+    assert.equal(transport.maxAnswerBytesInFlight, 4 * limit);
     let mostHeld = 0;
     const calls = Array.from({ length: 20 }, () =>
       new Promise<SeqrTransportError | null>((resolve) =>
@@ -122,12 +135,11 @@ describe('SeqrClient answer size limit', () => {
     const errors = await Promise.all(calls);
     clearInterval(sampler);
     transport.close();
-    assert.equal(ANSWERS_IN_FLIGHT_FACTOR, 4);
     for (const error of errors) assertTooLarge(error, 'getPaymentStatus');
-    assert.ok(mostHeld <= ANSWERS_IN_FLIGHT_FACTOR * limit, `held ${mostHeld} bytes at once`);
+    assert.ok(mostHeld <= 4 * limit, `held ${mostHeld} bytes at once`);
     assert.ok(
       errors.some((error) => /the answers in flight came to more than 1048576 bytes together/.test(error!.message)),
-      'with 20 connections streaming, the budget over all calls ended some of them',
+      'with ten connections streaming, the budget over all calls ended some of them',
     );
     assert.equal(transport.answerBytesReceiving, 0, 'every call gave its share back');
   });

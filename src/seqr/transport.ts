@@ -23,8 +23,8 @@ import { SeqrTransportError, redact, type TransportErrorKind } from './errors';
  *
  * Every peer is treated as hostile: an answer is collected as Buffers up to `maxAnswerBytes` and the call is
  * aborted (kind `too-large`) as soon as the answer announces or reaches more, so an endless or huge answer costs
- * at most that much memory per call, and all answers in flight together at most ANSWERS_IN_FLIGHT_FACTOR times
- * that (else 64 connections could hold 64 of them); and no socket, request, response or timer callback here lets an exception
+ * at most that much memory per call, and all answers in flight together at most `maxAnswerBytesInFlight` (else
+ * 64 connections could hold 64 of them); and no socket, request, response or timer callback here lets an exception
  * escape (one there would be an uncaught exception, which ends Node-RED).
  */
 
@@ -90,11 +90,14 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 
 /**
- * All answers being received at once may hold at most this many times `maxAnswerBytes` (16 MiB by default).
- * Real answers are about 1 KB, so only a misbehaving endpoint reaches it, and then the transport's memory no
- * longer grows with `maxSockets`; a few reports can still arrive at the same time.
+ * All answers being received at once may hold at most this many times `maxAnswerBytes` (16 MiB by default),
+ * but never less than ANSWER_ROOM_PER_SOCKET on every connection. Real answers are about 1 KB, so only a
+ * misbehaving endpoint reaches it, and then the transport's memory no longer grows with `maxSockets`; a few
+ * reports can still arrive at the same time, and with a small limit every connection still has room for one
+ * whole answer.
  */
 export const ANSWERS_IN_FLIGHT_FACTOR = 4;
+const ANSWER_ROOM_PER_SOCKET = 64 * 1024;
 
 /** An answer must fit in one string once decoded (V8's limit, about 512 M characters). */
 export const MAX_ANSWER_BYTES_LIMIT = bufferConstants.MAX_STRING_LENGTH;
@@ -140,6 +143,8 @@ export function networkErrorKind(code: string | undefined): TransportErrorKind {
 export class SeqrTransport {
   readonly timeoutMs: number;
   readonly maxAnswerBytes: number;
+  /** Most bytes of answers all calls may hold at once (see ANSWERS_IN_FLIGHT_FACTOR). */
+  readonly maxAnswerBytesInFlight: number;
   /** Bytes of answers being received, over all calls (see ANSWERS_IN_FLIGHT_FACTOR). */
   private answerBytesInFlight = 0;
   private readonly httpAgent: http.Agent;
@@ -170,6 +175,10 @@ export class SeqrTransport {
     if (!(Number.isInteger(this.maxActive) && this.maxActive > 0)) {
       throw new RangeError(`maxSockets must be a positive whole number, not ${String(options.maxSockets)}`);
     }
+    this.maxAnswerBytesInFlight = Math.max(
+      ANSWERS_IN_FLIGHT_FACTOR * this.maxAnswerBytes,
+      this.maxActive * Math.min(this.maxAnswerBytes, ANSWER_ROOM_PER_SOCKET),
+    );
     const agentOptions = {
       keepAlive: true,
       maxSockets: this.maxActive,
@@ -239,7 +248,7 @@ export class SeqrTransport {
     return this.queue.length - this.queueHead;
   }
 
-  /** Bytes of answers being received now, over all calls (at most ANSWERS_IN_FLIGHT_FACTOR × maxAnswerBytes). */
+  /** Bytes of answers being received now, over all calls (at most maxAnswerBytesInFlight). */
   get answerBytesReceiving(): number {
     return this.answerBytesInFlight;
   }
@@ -305,7 +314,7 @@ export class SeqrTransport {
       request?.destroy();
     };
     const limit = this.maxAnswerBytes;
-    const limitInFlight = limit * ANSWERS_IN_FLIGHT_FACTOR;
+    const limitInFlight = this.maxAnswerBytesInFlight;
     try {
       request = (this.lastIsHttps ? https : http).request(target, (response) => {
         answered = true;
