@@ -121,7 +121,7 @@ function suiteFlow(endpoint: string, collectorUrl: string): object[] {
     { id: 'cfg', type: 'seqr-config', name: 'via the fault proxy', endpoint, timeout: String(CLIENT_TIMEOUT_MS) },
     placed({ id: 'go', type: 'inject', props: [{ p: 'payload' }], payload: '10.00', payloadType: 'str', repeat: '', once: false, wires: [['si']] }),
     placed({ id: 'si', type: 'seqr-send-invoice', seqr: 'cfg', invoice: 'payload', invoiceType: 'msg', title: 'Fault suite', currency: 'SEK', notify: 'url', qr: 'none', wires: [['ps', 'rec-issued']] }),
-    placed({ id: 'ps', type: 'seqr-payment-status', seqr: 'cfg', interval: 1000, giveUpAfter: 120, onDeadline: 'cancel', store: '', wires: [['rec-paid'], ['rec-failed'], []] }),
+    placed({ id: 'ps', type: 'seqr-payment-status', seqr: 'cfg', interval: 1000, giveUpAfter: 120, onDeadline: 'cancel', wires: [['rec-paid'], ['rec-failed'], []] }),
     placed({ id: 'catcher', type: 'catch', scope: ['si', 'ps'], uncaught: false, wires: [['rec-error']] }),
     record('rec-issued', 'issued', '{ ref: msg.payload.invoiceReference }'),
     record('rec-paid', 'paid', status),

@@ -33,25 +33,27 @@ function placed(node: FlowNode): FlowNode {
 function probeFlow(endpoint: string): FlowNode[] {
   const debugNode = (id: string, z: string): FlowNode =>
     placed({ id, type: 'debug', z, active: true, tosidebar: true, console: false, tostatus: true, complete: 'true', targetType: 'full', statusVal: '', statusType: 'auto' });
-  const status = (id: string, z: string, failedTo: string[]): FlowNode =>
-    placed({ id, type: 'seqr-payment-status', z, seqr: 'cfg', interval: 100, giveUpAfter: 0.6, onDeadline: 'keep', store: '', wires: [[], failedTo, []] });
-  const send = (id: string, z: string): FlowNode =>
-    placed({ id, type: 'seqr-send-invoice', z, seqr: 'cfg', invoice: 'payload', invoiceType: 'msg', currency: 'SEK', notify: 'none', qr: 'none', wires: [[]] });
+  // Each tab on a configuration of its own: one configuration's ledger lets one status node watch an invoice.
+  const status = (id: string, z: string, failedTo: string[], seqr: string): FlowNode =>
+    placed({ id, type: 'seqr-payment-status', z, seqr, interval: 100, giveUpAfter: 0.6, onDeadline: 'keep', wires: [[], failedTo, []] });
+  const send = (id: string, z: string, seqr: string): FlowNode =>
+    placed({ id, type: 'seqr-send-invoice', z, seqr, invoice: 'payload', invoiceType: 'msg', currency: 'SEK', notify: 'none', qr: 'none', wires: [[]] });
   return [
     TAB,
     { id: 'tab2', type: 'tab', label: 'no catch' },
     { id: 'cfg', type: 'seqr-config', name: 'hostile', endpoint },
+    { id: 'cfg2', type: 'seqr-config', name: 'hostile too', endpoint },
     // Tab 1: errors to a Catch node, on to a debug node and a helper; failed outcomes to a debug node too.
-    send('send', 'tab1'),
-    status('ps', 'tab1', ['failed', 'dbg-failed']),
+    send('send', 'tab1', 'cfg'),
+    status('ps', 'tab1', ['failed', 'dbg-failed'], 'cfg'),
     placed({ id: 'failed', type: 'helper', z: 'tab1' }),
     debugNode('dbg-failed', 'tab1'),
     placed({ id: 'catcher', type: 'catch', z: 'tab1', scope: null, uncaught: false, wires: [['caught', 'dbg-caught']] }),
     placed({ id: 'caught', type: 'helper', z: 'tab1' }),
     debugNode('dbg-caught', 'tab1'),
     // Tab 2: no Catch node, so the runtime logs each error (and the debug sidebar shows logged errors).
-    send('send2', 'tab2'),
-    status('ps2', 'tab2', ['failed2']),
+    send('send2', 'tab2', 'cfg2'),
+    status('ps2', 'tab2', ['failed2'], 'cfg2'),
     placed({ id: 'failed2', type: 'helper', z: 'tab2' }),
   ];
 }
@@ -85,7 +87,7 @@ describe('password probes through a Node-RED flow', function () {
       await helper.load(
         [NODE_MODULES.config, NODE_MODULES.sendInvoice, NODE_MODULES.paymentStatus, debugModule],
         probeFlow(echo.url),
-        { cfg: { principalId: TERMINAL_ID, password } },
+        { cfg: { principalId: TERMINAL_ID, password }, cfg2: { principalId: TERMINAL_ID, password } },
       );
       const caught: Msg[] = [];
       const failed: Msg[] = [];
