@@ -46,7 +46,20 @@ function createInvoices(child, count) {
   });
 }
 
-module.exports = { forkEmulator, createInvoices, pay };
+/** Resolves with the emulator process's process.cpuUsage() (µs), to count the emulator's side of a bench. */
+function cpuUsage(child) {
+  return new Promise((resolve) => {
+    const onMessage = (message) => {
+      if (message.cpuUsage === undefined) return;
+      child.off('message', onMessage);
+      resolve(message.cpuUsage);
+    };
+    child.on('message', onMessage);
+    child.send({ cpuUsage: true });
+  });
+}
+
+module.exports = { forkEmulator, createInvoices, pay, cpuUsage };
 
 if (require.main === module) {
   const { startEmulator } = require('../dist/emulator');
@@ -81,6 +94,10 @@ if (require.main === module) {
             () => process.send({ paid: message.pay, at }),
             (error) => process.send({ paid: message.pay, error: error.message }),
           );
+          return;
+        }
+        if (message.cpuUsage !== undefined) {
+          process.send({ cpuUsage: process.cpuUsage() });
           return;
         }
         if (message.createInvoices === undefined) return;

@@ -25,7 +25,7 @@ function flows(endpoint) {
   const pair = (mode, notify) => [
     on({ id: `send-${mode}`, type: 'seqr-send-invoice', seqr: 'bench-cfg', title: `bench ${mode}`, currency: 'SEK', notify, wires: [[`status-${mode}`]] }),
     // Wired to a sink: Node-RED's onSend hook sees only messages that go somewhere.
-    on({ id: `status-${mode}`, type: 'seqr-payment-status', seqr: 'bench-cfg', interval: INTERVAL_MS, giveUpAfter: 600, onDeadline: 'keep', store: '', wires: [['bench-sink'], ['bench-sink'], []] }),
+    on({ id: `status-${mode}`, type: 'seqr-payment-status', seqr: 'bench-cfg', interval: INTERVAL_MS, giveUpAfter: 600, onDeadline: 'keep', wires: [['bench-sink'], ['bench-sink'], []] }),
   ];
   return [
     tab,

@@ -39,6 +39,7 @@ function runApart(name, env = {}) {
     ['status node CPU, ledger file / memory', `${node.cpuPercent.toFixed(0)} % / ${nodeInMemory.cpuPercent.toFixed(0)} % of a core`, '', undefined],
     ['peak RSS, ledger file / memory', `${node.rssMb.toFixed(0)} / ${nodeInMemory.rssMb.toFixed(0)} MB`, '', undefined],
     ['ledger: 2,000 lifecycles CPU, file / memory', `${ledger.file.cpuMs.toFixed(0)} / ${ledger.memory.cpuMs.toFixed(0)} ms (${ledger.file.syncs} syncs)`, '', undefined],
+    ['emulator CPU per poll', node.emulatorCpuUsPerPoll.toFixed(0) + ' µs', '', undefined],
     ['outputs 1/2 (paid/failed)', String(node.outcomes), '0', node.outcomes === 0],
     ['PAID latency notified p50 / p90', `${ms(latency.notified.p50Ms)} / ${ms(latency.notified.p90Ms)}`, '', undefined],
     ['PAID latency notified p99', ms(latency.notified.p99Ms), `≤ ${notificationLatency.TARGETS.notifiedP99Ms} ms`, latency.notified.p99Ms <= notificationLatency.TARGETS.notifiedP99Ms],

@@ -6,14 +6,15 @@
  * - poll lateness: how late each poll starts against its planned time, from the watcher's POLL_START_CHANNEL
  *   (a diagnostics channel: the bench listens without changing the node);
  * - event-loop delay p99 (perf_hooks.monitorEventLoopDelay);
- * - peak RSS of this process (Node-RED runtime, node, client and all).
+ * - peak RSS of this process (Node-RED runtime, node, client and all);
+ * - the emulator's CPU per poll (its process's CPU time over the polls answered), the other side of the wire.
  *
  * The invoices are created up front by the emulator's process through a SeqrClient (no payer, so they stay
  * ISSUED) and handed to the node as input messages; "give up after" is an hour so that every watch lasts the whole run.
  */
 const { subscribe, unsubscribe } = require('node:diagnostics_channel');
 const { createHistogram, monitorEventLoopDelay } = require('node:perf_hooks');
-const { createInvoices, forkEmulator } = require('./emulator-child');
+const { cpuUsage, createInvoices, forkEmulator } = require('./emulator-child');
 const { startNodeRed } = require('./embedded-node-red');
 const { PUBLIC_TEST_TERMINAL, POLL_START_CHANNEL } = require('../dist');
 const { MemoryLedgerStore, setLedgerStoreFactory } = require('../dist/ledger');
@@ -81,6 +82,7 @@ async function run({ invoices = 2000, intervalMs = 1000, seconds = Number(proces
     const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
     let peakRss = process.memoryUsage.rss();
     const rssSampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 250);
+    const emulatorCpuBefore = await cpuUsage(child);
     const cpuBefore = process.cpuUsage();
     measuring = true;
     loopDelay.enable();
@@ -90,6 +92,8 @@ async function run({ invoices = 2000, intervalMs = 1000, seconds = Number(proces
     clearInterval(rssSampler);
     if (process.env.BENCH_VERBOSE) log(`  memory at the end: ${memory()}`);
     const cpu = process.cpuUsage(cpuBefore);
+    const emulatorCpuAfter = await cpuUsage(child);
+    const emulatorCpuUs = emulatorCpuAfter.user - emulatorCpuBefore.user + emulatorCpuAfter.system - emulatorCpuBefore.system;
 
     const outcomeNode = nodeRed.RED.nodes.getNode('bench-outcome');
     const result = {
@@ -104,6 +108,7 @@ async function run({ invoices = 2000, intervalMs = 1000, seconds = Number(proces
       eventLoopP99Ms: loopDelayMs(loopDelay, 99),
       rssMb: peakRss / 2 ** 20,
       cpuPercent: ((cpu.user + cpu.system) / 1e3 / (seconds * 1000)) * 100,
+      emulatorCpuUsPerPoll: polls > 0 ? emulatorCpuUs / polls : 0,
       outcomes: outcomeNode.context().global.get('benchOutcomeCount') ?? 0,
       firstOutcomes: outcomeNode.context().global.get('benchOutcomes') ?? [],
     };
@@ -112,6 +117,7 @@ async function run({ invoices = 2000, intervalMs = 1000, seconds = Number(proces
     log(`  polls/s ${result.pollsPerSecond.toFixed(0)} (expected ${(invoices * 1000) / intervalMs}), outcomes ${result.outcomes} (expected 0), bench process CPU ${result.cpuPercent.toFixed(0)} % of a core`);
     log(`  poll lateness p50 ${result.latenessP50Ms.toFixed(1)} ms, p99 ${result.latenessP99Ms.toFixed(1)} ms, max ${result.latenessMaxMs.toFixed(1)} ms`);
     log(`  event-loop delay p50 ${result.eventLoopP50Ms.toFixed(1)} ms, p99 ${result.eventLoopP99Ms.toFixed(1)} ms; peak RSS ${result.rssMb.toFixed(0)} MB`);
+    log(`  emulator CPU ${result.emulatorCpuUsPerPoll.toFixed(0)} µs per poll`);
     return result;
   } finally {
     if (listener) unsubscribe(POLL_START_CHANNEL, listener);

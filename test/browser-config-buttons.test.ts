@@ -9,8 +9,8 @@ import { NodeRedProcess, TEST_ADMIN_AUTH, TEST_USERS } from './helpers/node-red-
 
 /*
  * The seqr-config dialog's buttons in a real editor (Node-RED's CLI with adminAuth, and Chromium) against the
- * emulator, logged in as a user who may change flows: Test connection with the stored password and with a wrong
- * typed one, Register terminal filling in the new terminal, Assign SEQR ID, then Done and Deploy as a user
+ * emulator, logged in as a user who may change flows: Test connection with the stored password, with it for
+ * another endpoint (refused: the password must be typed) and with a wrong typed one, Register terminal filling in the new terminal, Assign SEQR ID, then Done and Deploy as a user
  * would, after which the runtime keeps the generated password. Then a registration whose dialog is cancelled:
  * the editor keeps the new terminal, and the next deploy gives the runtime the matching id and password. Every
  * answer the browser got is checked for passwords.
@@ -127,6 +127,12 @@ describe('browser: the seqr-config buttons in the editor', function () {
 
     await page.click('#seqr-config-test');
     await result('ok', `accepted terminal ${PUBLIC_TEST_TERMINAL.id}`);
+
+    // Another endpoint in the dialog: the stored password stays with the deployed one, the dialog says to type it.
+    await page.fill('#node-config-input-endpoint', emu.url.replace('127.0.0.1', 'localhost'));
+    await page.click('#seqr-config-test');
+    await result('error', /only used with the endpoint and certificate settings it was saved with/);
+    await page.fill('#node-config-input-endpoint', emu.url);
 
     await page.fill('#node-config-input-password', 'not-the-password');
     await page.click('#seqr-config-test');

@@ -5,7 +5,8 @@ import { SeqrClient } from '../src/seqr/client';
 import { SeqrTransportError } from '../src/seqr/errors';
 import { stickerCode } from '../src/seqr/qr';
 import { PUBLIC_TEST_TERMINAL } from '../src/seqr/types';
-import { assertNoSecret, closeServer, failure, listen, readBody } from './helpers/loopback';
+import { assertNoSecret, closeServer, failure, listen, readBody, recordingEndpoint } from './helpers/loopback';
+import { InvoiceInputError } from '../src/seqr/invoice';
 import { eventually, invoice, seqrError, startRig, type Rig } from './helpers/seqr';
 
 /* The twelve merchant operations against the emulator over real HTTP, plus outages and the context sent. */
@@ -192,6 +193,36 @@ describe('SeqrClient operations against the emulator', () => {
     assertNoSecret(client, 'conf-secret-1');
     assertNoSecret(client.withPrincipal({ type: 'RESELLERUSER', id: 's', userId: '9900', password: 'conf-secret-2' }), 'conf-secret-2');
     client.close();
+  });
+
+  it('refuses text with a lone UTF-16 surrogate anywhere in a request, naming the field; nothing is sent', async () => {
+    const endpoint = await recordingEndpoint();
+    const password = 'pw-\ud83d-tail';
+    const client = new SeqrClient({ endpoint: endpoint.url, principal: { type: 'TERMINALID', id: 'till', password: 'pw' } });
+    const withBadPassword = new SeqrClient({ endpoint: endpoint.url, principal: { type: 'TERMINALID', id: 'till', password } });
+    try {
+      const refusals: Array<[Promise<unknown>, string]> = [
+        [client.sendInvoice({ ...invoice({ amount: '5.00' }), title: 'Caf\udce9' }), 'invoice.title'],
+        [client.sendInvoice({ ...invoice({ amount: '5.00' }), invoiceRows: { invoiceRow: [{ itemDescription: 'ok' }, { itemDescription: '\ud800x' }] } }), 'invoice.invoiceRows.invoiceRow[1].itemDescription'],
+        [client.assignSeqrId('AB\udfff'), 'seqrId'],
+        [client.executeReport('Reconciliation/Shop.xml', undefined, { period: '\ud800' }), 'parameters.parameter.entry[0].value'],
+        [client.getPaymentStatus('123\ud800'), 'invoiceReference'],
+        [client.getPaymentStatus('123', 0, { clientComment: 'half \ud83d' }), 'context.clientComment'],
+        [withBadPassword.cancelInvoice('123'), 'context.password'],
+      ];
+      for (const [call, field] of refusals) {
+        const error = await failure<InvoiceInputError>(call);
+        assert.ok(error instanceof InvoiceInputError, String(error));
+        assert.equal(error.field, field);
+        assert.match(error.message, /lone UTF-16 surrogate/);
+        assertNoSecret(error, password);
+      }
+      assert.equal(endpoint.connections(), 0, 'nothing reached the endpoint');
+    } finally {
+      client.close();
+      withBadPassword.close();
+      await closeServer(endpoint.server);
+    }
   });
 
   it('checks per-call context lengths', async () => {

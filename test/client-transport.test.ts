@@ -4,11 +4,11 @@ import type * as http from 'node:http';
 import * as https from 'node:https';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { SeqrClient, type SeqrClientOptions } from '../src/seqr/client';
+import { SeqrClient } from '../src/seqr/client';
 import { SeqrTransportError, isRetryable, redact } from '../src/seqr/errors';
 import { extractFault, networkErrorKind, SeqrTransport } from '../src/seqr/transport';
 import { eventually } from './helpers/seqr';
-import { Servers, assertNoSecret, closeServer, envelope, failure, listen, readBody, refusedUrl, soapFault } from './helpers/loopback';
+import { CANCEL_ANSWER, STATUS_ANSWER, loopbackClients, assertNoSecret, closeServer, envelope, failure, listen, readBody, refusedUrl, soapFault } from './helpers/loopback';
 
 /*
  * Real network conditions on loopback sockets this file controls: nothing listening, a reset, a server that
@@ -17,31 +17,11 @@ import { Servers, assertNoSecret, closeServer, envelope, failure, listen, readBo
  */
 
 const PASSWORD = 'Pa55-w0rd!secret';
-const STATUS_ANSWER = envelope(
-  '<ns2:getPaymentStatusResponse xmlns:ns2="http://external.interfaces.ers.seamless.com/"><return>' +
-    '<resultCode>0</resultCode><resultDescription>SUCCESS</resultDescription><status>ISSUED</status><version>1</version>' +
-    '</return></ns2:getPaymentStatusResponse>',
-);
-const CANCEL_ANSWER = envelope(
-  '<ns2:cancelInvoiceResponse xmlns:ns2="http://external.interfaces.ers.seamless.com/"><return>' +
-    '<resultCode>0</resultCode><resultDescription>SUCCESS</resultDescription></return></ns2:cancelInvoiceResponse>',
-);
 
 const fixture = (name: string) => fs.readFileSync(path.join(__dirname, 'fixtures', name));
 
 describe('SeqrClient transport failures', () => {
-  const servers = new Servers();
-  const clients: SeqrClient[] = [];
-  after(async () => {
-    for (const client of clients) client.close();
-    await servers.stopAll();
-  });
-
-  function client(endpoint: string, options: Partial<SeqrClientOptions> = {}): SeqrClient {
-    const made = new SeqrClient({ endpoint, principal: { type: 'TERMINALID', id: 'till-1', password: PASSWORD }, ...options });
-    clients.push(made);
-    return made;
-  }
+  const { servers, client } = loopbackClients(PASSWORD);
 
   /** Both paths fail the same way: returns [fast path error, soap path error]. */
   async function bothFail(seqr: SeqrClient): Promise<SeqrTransportError[]> {

@@ -90,10 +90,14 @@ export class Harness {
   }
 }
 
-/** POSTs raw text to a URL and returns status and body. */
-export async function post(url: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+/** POSTs raw text to a URL and returns status, content type and body. */
+export async function post(
+  url: string,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; contentType: string | null; text: string }> {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8', SOAPAction: '""', ...headers }, body });
-  return { status: response.status, text: await response.text() };
+  return { status: response.status, contentType: response.headers.get('content-type'), text: await response.text() };
 }
 
 /** Calls the payer JSON API. */

@@ -20,6 +20,28 @@ function rejects(input: Parameters<typeof buildInvoice>[0], field: string, patte
 }
 
 describe('buildInvoice', () => {
+  describe('hostile input', () => {
+    it('quotes at most 40 characters of the offending input, with its length', () => {
+      const huge = `1${'2'.repeat(5_000_000)}x`;
+      rejects(huge, 'amount', /^amount: "1222222222222222222222222222222222222222"…\(5000002 characters\) is not a plain decimal/);
+      const error = (() => { try { buildInvoice(huge, { currency: 'SEK' }); } catch (err) { return err as Error; } })();
+      assert.ok(error && error.message.length < 300, `${error?.message.length} characters`);
+      rejects(`9${'0'.repeat(100_000)}`, 'amount', /^amount: 9000000000000000000000000000000000000000…\(100004 characters\) is too large/);
+      rejects(`1.${'1'.repeat(100_000)}`, 'amount', /…\(100002 characters\) has more than 2 decimals/);
+      rejects({ amount: 5, currency: 'S'.repeat(1000) }, 'currency', /^currency: "S{40}"…\(1000 characters\) is not a currency code/);
+      rejects({ amount: 5, paymentMode: { deep: { deeper: {} } } as unknown as 'IMMEDIATE_DEBIT' }, 'paymentMode', /an object is not one of/);
+      rejects({ amount: 5, issueDate: 10n as unknown as string }, 'issueDate', /10n is not a date/);
+      rejects({ amount: 5, rows: [{ quantity: `-${'1'.repeat(1000)}`, total: 5 }] }, 'rows[0].quantity', /-1{39}…\(1001 characters\) must be above 0/);
+    });
+
+    it('refuses a lone UTF-16 surrogate in any text, naming the field; a whole emoji is fine', () => {
+      assert.equal(buildInvoice({ amount: 5, title: 'Coffee \u2615 and cake \ud83c\udf70' }, { currency: 'SEK' }).title, 'Coffee \u2615 and cake \ud83c\udf70');
+      rejects({ amount: 5, title: 'Cake \ud83c' }, 'title', /lone UTF-16 surrogate.*U\+FFFD/);
+      rejects({ amount: 5, footer: '\udf70 thanks' }, 'footer', /lone UTF-16 surrogate/);
+      rejects({ amount: 5, rows: [{ description: 'x\ud800y', total: 5 }] }, 'rows[0].description', /lone UTF-16 surrogate/);
+    });
+  });
+
   describe('amounts', () => {
     it('turns a bare number into an invoice with both modes, an issue date and the default currency', () => {
       const invoice = buildInvoice(500, { currency: 'SEK', now: fixedNow });

@@ -13,6 +13,7 @@ describe('library entry point', () => {
     assert.ok(library.RESULT_CODES.length > 50);
     assert.ok(library.FINAL_STATUSES.has('PAID'));
     assert.match(library.WSDL_PATH, /seqr-cashregister\.wsdl$/);
+    assert.equal(`{${library.SERVICE_NAMESPACE}}${library.SERVICE_NAME}`, '{http://externalclientservice.cashregister.seamless.com/}ERSWSExternalClientServiceImplService');
     assert.match(library.DEFAULT_CLIENT_ID, /^@seqr-flows\/node-red-seqr \d+\.\d+\.\d+/);
   });
 });

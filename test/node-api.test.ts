@@ -234,7 +234,7 @@ describe('seqr-api node', function () {
     const taken = await refused({ payload: { externalTerminalId: 'till-12', name: 'Till 12', seqrId: 'TILL11STICKER' } });
     assert.equal(taken.error?.code, 53);
     assert.equal(taken.error?.cause?.operation, 'assignSeqrId');
-    assert.match(String(taken.error?.message), /registered terminal [0-9a-f]{32}, but linking SEQR ID TILL11STICKER/);
+    assert.match(String(taken.error?.message), /registered terminal [0-9a-f]{32}, but linking SEQR ID "TILL11STICKER"/);
     assert.ok(!asText(taken).includes(NEW_TERMINAL_PASSWORD));
     assert.ok(!everythingLogged().includes(NEW_TERMINAL_PASSWORD));
   });

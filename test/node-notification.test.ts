@@ -185,6 +185,9 @@ describe('seqr-notification node', function () {
     const issued = await issue('13.00');
     const reference = String(issued.payload.invoiceReference);
     await helper.setFlows(shopFlow({ status: { name: 'redeployed' } }), 'full', CREDENTIALS);
+    // A resumed watch polls at once (a payment may have come while nobody watched): let that poll answer
+    // ISSUED first, so that the payment below is found by the callback, not by that poll.
+    await pause(300);
     const paid = nextMessage<Msg>(helper.getNode('paid'), (msg) => assert.equal(msg.payload.invoiceReference, reference), 8000);
     const notified = nextMessage<Msg>(helper.getNode('notified'));
     await rig.emu.payer.pay(reference);

@@ -455,17 +455,30 @@ describe('seqr-payment-status node', function () {
   });
 
   it('hands its invoices to the configuration when deleted: it watches them on and logs the PAID, which SEQR keeps', async function () {
-    const { n, ref } = await watchOne();
-    await helper.setFlows(flow(emu.url).filter((node) => node.id !== 'ps'), 'full', CREDENTIALS);
-    assert.match(everythingLogged(), new RegExp(`Stopped watching 1 invoice\\(s\\) because this node was deleted or disabled: ${ref}\\. The configuration watches them on`));
-    await eventually(() => assert.match(everythingLogged(), new RegExp(`Watching 1 open invoice\\(s\\) that no running payment status node owns .*: ${ref}\\.`)));
-    await emu.payer.pay(ref);
-    await eventually(() => assert.match(everythingLogged(), new RegExp(`Invoice ${ref} was PAID \\(ersReference \\d{25}, 149.90 SEK\\), but no payment status node owns it`)), 4000);
-    assert.equal(n.out.paid.length, 0, 'the deleted node sends nothing');
-    // The configuration's poll fetched the PAID: past the acknowledgement window SEQR has not reversed it.
-    await pause(ACK_WINDOW_MS + 100);
-    assert.equal((await client.getPaymentStatus(ref, 0)).status, 'PAID');
-    assert.equal(ledgerOnDisk(testUserDir, 'cfg').size, 0, 'the ledger is empty after the outcome');
+    // The configuration polls at SEQR's 1 s, so this emulator keeps SEQR's window longer than that (3 s, not the
+    // 1 s the 100 ms status node is tested against).
+    const seqr = await startEmulator({ port: 0, ackWindowMs: 3000, terminals: [{ ...TERMINAL, type: 'webshop' }] });
+    const seqrClient = new SeqrClient({ endpoint: seqr.url, principal: { type: 'TERMINALID', ...TERMINAL } });
+    try {
+      const n = await load(seqr.url);
+      const ref = (await seqrClient.sendInvoice(buildInvoice('149.90', { currency: 'SEK', title: 'node test' }))).invoiceReference;
+      n.ps.receive({ payload: ref });
+      await nextMessage<Msg>(n.update);
+      await helper.setFlows(flow(seqr.url).filter((node) => node.id !== 'ps'), 'full', CREDENTIALS);
+      assert.match(everythingLogged(), new RegExp(`Stopped watching 1 invoice\\(s\\) because this node was deleted or disabled: ${ref}\\. The configuration watches them on`));
+      await eventually(() => assert.match(everythingLogged(), new RegExp(`Watching 1 open invoice\\(s\\) that no running payment status node owns .*: ${ref}\\.`)));
+      await seqr.payer.pay(ref);
+      await eventually(() => assert.match(everythingLogged(), new RegExp(`Invoice ${ref} was PAID \\(ersReference \\d{25}, 149.90 SEK\\), but no payment status node owns it`)), 6000);
+      assert.equal(n.out.paid.length, 0, 'the deleted node sends nothing');
+      // The configuration's poll fetched the PAID: past the acknowledgement window SEQR has not reversed it.
+      await pause(3100);
+      assert.equal((await seqrClient.getPaymentStatus(ref, 0)).status, 'PAID');
+      assert.equal(ledgerOnDisk(testUserDir, 'cfg').size, 0, 'the ledger is empty after the outcome');
+    } finally {
+      await helper.unload();
+      seqrClient.close();
+      await seqr.stop();
+    }
   });
 
   it('rejects a message without a usable reference with an error a Catch node sees', async function () {

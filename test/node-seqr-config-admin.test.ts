@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { startEmulator, type EmulatorHandle } from '../src/emulator';
 import { SeqrClient, buildInvoice } from '../src/seqr';
 import { PUBLIC_TEST_RESELLER, PUBLIC_TEST_TERMINAL } from '../src/seqr/types';
-import { LOOPBACK_CERT, closeServer, listen, refusedUrl, tlsFront } from './helpers/loopback';
+import { LOOPBACK_CERT, closeServer, listen, recordingEndpoint, refusedUrl, tlsFront } from './helpers/loopback';
 import { everythingLogged, helper, NODE_MODULES, TAB, type FlowNode } from './helpers/node-red';
 
 /*
@@ -14,6 +14,8 @@ import { everythingLogged, helper, NODE_MODULES, TAB, type FlowNode } from './he
  */
 
 const DEPLOYED = 'cfg';
+/** The public test terminal's id and password as typed into the dialog. */
+const PUBLIC_TEST_TERMINAL_CREDENTIALS = { principalId: PUBLIC_TEST_TERMINAL.id, password: PUBLIC_TEST_TERMINAL.password };
 /** A configuration the editor has open but that was never deployed: the runtime knows only its id. */
 const UNDEPLOYED = '0123456789abcdef';
 
@@ -119,7 +121,8 @@ describe('seqr-config editor buttons (admin endpoints)', function () {
     });
 
     it('SEQR unreachable: 502 naming the failure; a setting that makes no client: 400 naming it', async function () {
-      const refused = await post(DEPLOYED, 'test', { settings: settings(await refusedUrl()), credentials: { principalId: PUBLIC_TEST_TERMINAL.id, password: '__PWRD__' } });
+      // Another endpoint than the deployed one: the password is typed (the stored one stays with its endpoint).
+      const refused = await post(DEPLOYED, 'test', { settings: settings(await refusedUrl()), credentials: PUBLIC_TEST_TERMINAL_CREDENTIALS });
       assert.equal(refused.status, 502);
       assert.equal(refused.body.kind, 'refused');
       assert.match(String(refused.body.error), /refused/);
@@ -139,7 +142,7 @@ describe('seqr-config editor buttons (admin endpoints)', function () {
       const front = await tlsFront(emu.port);
       try {
         const endpoint = `${front.origin}${new URL(emu.url).pathname}`;
-        const dialog = (tls: Record<string, unknown>) => ({ settings: settings(endpoint, tls), credentials: { principalId: PUBLIC_TEST_TERMINAL.id, password: '__PWRD__' } });
+        const dialog = (tls: Record<string, unknown>) => ({ settings: settings(endpoint, tls), credentials: PUBLIC_TEST_TERMINAL_CREDENTIALS });
         const untrusted = await post(DEPLOYED, 'test', dialog({}));
         assert.equal(untrusted.status, 502);
         assert.equal(untrusted.body.kind, 'tls');
@@ -154,6 +157,102 @@ describe('seqr-config editor buttons (admin endpoints)', function () {
       const answer = await post('other', 'test', { settings: settings(emu.url), credentials: { principalId: PUBLIC_TEST_TERMINAL.id, password: '__PWRD__' } });
       assert.equal(answer.status, 404);
       assert.match(String(answer.body.error), /No SEQR configuration/);
+    });
+  });
+
+  describe('the stored password goes only where it was stored for', function () {
+    /** Loads the deployed configuration with other settings (the terminal's stored credentials as before). */
+    async function redeploy(extra: Record<string, unknown>, password: string = PUBLIC_TEST_TERMINAL.password): Promise<void> {
+      await helper.unload();
+      const flow: FlowNode[] = [TAB, { id: DEPLOYED, type: 'seqr-config', ...settings(emu.url), ...extra }];
+      await helper.load([NODE_MODULES.config], flow, { [DEPLOYED]: { principalId: PUBLIC_TEST_TERMINAL.id, password } });
+    }
+    const stored = { principalId: PUBLIC_TEST_TERMINAL.id, password: '__PWRD__' };
+
+    it('another endpoint with the password shown as stored: 400 asking for the password, and that endpoint receives nothing', async function () {
+      const attacker = await recordingEndpoint();
+      try {
+        for (const [path, extra] of [['test', {}], ['assign-seqr-id', { seqrId: 'NRATTACK1' }]] as const) {
+          const answer = await post(DEPLOYED, path, { settings: settings(attacker.url), credentials: stored, ...extra });
+          assert.equal(answer.status, 400, `${path}: ${JSON.stringify(answer.body)}`);
+          assert.equal(answer.body.field, 'password');
+          assert.match(String(answer.body.error), /only used with the endpoint and certificate settings it was saved with.*type the password/);
+        }
+        // The same endpoint spelt another way is the same destination.
+        const respelt = emu.url.replace('/soap/', '/soap/./');
+        assert.notEqual(respelt, emu.url);
+        assert.equal((await post(DEPLOYED, 'test', { settings: settings(respelt), credentials: stored })).status, 200);
+        // With the password typed, the dialog may try any endpoint.
+        const typed = await post(DEPLOYED, 'test', { settings: settings(attacker.url), credentials: { principalId: 'someone', password: 'typed-here-1' } });
+        assert.equal(typed.status, 502);
+        assert.equal(attacker.received.length, 1);
+        assert.match(attacker.received[0].body, /typed-here-1/);
+        assert.ok(!attacker.received[0].body.includes(PUBLIC_TEST_TERMINAL.password), 'and nothing stored');
+      } finally {
+        await closeServer(attacker.server);
+      }
+    });
+
+    it('https: the certificate check turned off or another CA needs the password typed; the deployed TLS settings use the stored one', async function () {
+      const front = await tlsFront(emu.port);
+      try {
+        const endpoint = `${front.origin}${new URL(emu.url).pathname}`;
+        await redeploy({ endpoint, ca: LOOPBACK_CERT });
+        assert.equal((await post(DEPLOYED, 'test', { settings: settings(endpoint, { ca: LOOPBACK_CERT }), credentials: stored })).status, 200);
+        for (const tls of [{ ca: LOOPBACK_CERT, verifyServerCert: false }, { ca: '' }]) {
+          const answer = await post(DEPLOYED, 'test', { settings: settings(endpoint, tls), credentials: stored });
+          assert.equal(answer.status, 400, JSON.stringify(tls));
+          assert.equal(answer.body.field, 'password');
+        }
+        const typed = await post(DEPLOYED, 'test', { settings: settings(endpoint, { verifyServerCert: false }), credentials: PUBLIC_TEST_TERMINAL_CREDENTIALS });
+        assert.equal(typed.status, 200);
+      } finally {
+        await closeServer(front.server);
+      }
+    });
+
+    it('${NAME} endpoints compare as the runtime resolved them when it deployed the node', async function () {
+      const attacker = await recordingEndpoint();
+      const name = 'SEQR_ADMIN_TEST_ENDPOINT';
+      process.env[name] = emu.url;
+      try {
+        await redeploy({ endpoint: `\${${name}}` });
+        assert.equal((await post(DEPLOYED, 'test', { settings: settings(`\${${name}}`), credentials: stored })).status, 200, 'as the dialog shows it');
+        assert.equal((await post(DEPLOYED, 'test', { settings: settings(emu.url), credentials: stored })).status, 200, 'the same URL written out');
+        // The variable now names another server; the deployed node still sends its password to the first one.
+        process.env[name] = attacker.url;
+        const moved = await post(DEPLOYED, 'test', { settings: settings(`\${${name}}`), credentials: stored });
+        assert.equal(moved.status, 400);
+        assert.equal(moved.body.field, 'password');
+        assert.equal(attacker.connections(), 0, 'the other server heard nothing');
+
+        // A password stored as ${NAME}: the placeholder means the password the runtime resolved, not the text.
+        process.env[name] = emu.url;
+        process.env.SEQR_ADMIN_TEST_PASSWORD = PUBLIC_TEST_TERMINAL.password;
+        await redeploy({ endpoint: `\${${name}}` }, '${SEQR_ADMIN_TEST_PASSWORD}');
+        assert.equal((await post(DEPLOYED, 'test', { settings: settings(`\${${name}}`), credentials: stored })).status, 200, 'the resolved password');
+      } finally {
+        delete process.env.SEQR_ADMIN_TEST_PASSWORD;
+        delete process.env[name];
+        await closeServer(attacker.server);
+      }
+    });
+
+    it("Register terminal's password, not yet deployed, goes only to the endpoint the terminal was registered at", async function () {
+      const attacker = await recordingEndpoint();
+      try {
+        const answer = await registration(UNDEPLOYED);
+        assert.equal(answer.status, 200, JSON.stringify(answer.body));
+        passwords.add(storedCredentials(UNDEPLOYED)?.password ?? '');
+        const terminal = { principalId: String(answer.body.terminalId), password: '__PWRD__' };
+        const elsewhere = await post(UNDEPLOYED, 'test', { settings: settings(attacker.url), credentials: terminal });
+        assert.equal(elsewhere.status, 400);
+        assert.equal(elsewhere.body.field, 'password');
+        assert.equal((await post(UNDEPLOYED, 'test', { settings: settings(emu.url), credentials: terminal })).status, 200);
+        assert.equal(attacker.connections(), 0);
+      } finally {
+        await closeServer(attacker.server);
+      }
     });
   });
 

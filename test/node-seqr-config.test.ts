@@ -5,7 +5,7 @@ import { buildInvoice, DEFAULT_CLIENT_ID, type SeqrClient, type SeqrTransportErr
 import type { SeqrConfigNode } from '../src/nodes/config-types';
 import type { SeqrConfigError } from '../src/nodes/adapter-helpers';
 import { helper, NODE_MODULES, TAB, callsOf, everythingLogged, type FlowNode, type TestNode } from './helpers/node-red';
-import { LOOPBACK_CERT, closeServer, failure, tlsFront } from './helpers/loopback';
+import { LOOPBACK_CERT, Servers, closeServer, envelope, failure, tlsFront } from './helpers/loopback';
 
 const TERMINAL = { id: 'node-config-terminal', password: 'Cfg-pw-9f3Kq' };
 const RESELLER = { id: 'public_test_shop', password: '1234' };
@@ -70,6 +70,7 @@ describe('seqr-config node', function () {
     assert.equal(first.clientId, DEFAULT_CLIENT_ID);
     assert.equal(first.channel, 'WS');
     assert.equal(first.timeoutMs, 10_000);
+    assert.equal(first.maxAnswerBytes, 4 * 1024 * 1024, 'a flow without the setting gets the 4 MiB default');
     assert.equal(config.appScheme, 'SEQR');
     const reference = await sendOneInvoice(first);
     assert.equal((await second.getPaymentStatus(reference, 0)).status, 'ISSUED');
@@ -93,6 +94,31 @@ describe('seqr-config node', function () {
     assert.equal(client.timeoutMs, 2500);
     assert.equal(config.appScheme, 'SEQR-DEMO');
     await sendOneInvoice(client);
+  });
+
+  it('refuses answers over its largest answer (KiB) with a too-large error, and reads those within it', async function () {
+    // A loopback SEQR that answers every status call with a valid answer of 20 KiB.
+    const answer = envelope(
+      '<ns2:getPaymentStatusResponse xmlns:ns2="http://external.interfaces.ers.seamless.com/"><return><resultCode>0</resultCode>' +
+        '<resultDescription>SUCCESS</resultDescription><status>ISSUED</status><version>1</version></return></ns2:getPaymentStatusResponse>',
+    );
+    const servers = new Servers();
+    try {
+      const { url } = await servers.http((request, response) => {
+        request.resume();
+        response.end(answer + ' '.repeat(20 * 1024 - Buffer.byteLength(answer)));
+      });
+      const small = acquire(await load({ endpoint: url, maxAnswerKiB: '16' }, { principalId: TERMINAL.id, password: TERMINAL.password }), 'u1');
+      assert.equal(small.maxAnswerBytes, 16 * 1024);
+      const error = await failure<SeqrTransportError>(small.getPaymentStatus('1', 0));
+      assert.equal(error.kind, 'too-large', error.message);
+      assert.equal(error.retryable, true);
+      await helper.unload();
+      const large = acquire(await load({ endpoint: url, maxAnswerKiB: 32 }, { principalId: TERMINAL.id, password: TERMINAL.password }), 'u1');
+      assert.equal((await large.getPaymentStatus('1', 0)).status, 'ISSUED');
+    } finally {
+      await servers.stopAll();
+    }
   });
 
   it('closes the client after the last user releases it, and opens a new one for the next user', async function () {
@@ -162,6 +188,8 @@ describe('seqr-config node', function () {
       { title: 'an endpoint that is not http(s)', settings: { endpoint: 'ftp://seqr.example/soap' }, field: 'endpoint', says: /not an http:\/\/ or https:\/\/ URL/ },
       { title: 'an endpoint ending in ?wsdl', settings: { endpoint: 'http://127.0.0.1:1/soap?wsdl' }, field: 'endpoint', says: /remove \?wsdl/ },
       { title: 'a timeout of 5 ms', settings: { timeout: '5' }, field: 'timeout', says: /whole number of milliseconds from 100 to 120000/ },
+      { title: 'a largest answer of 8 KiB', settings: { maxAnswerKiB: '8' }, field: 'maxAnswerKiB', says: /whole number of KiB from 16 to 262144.*4096 is the default/ },
+      { title: 'a largest answer that is no number', settings: { maxAnswerKiB: 'lots' }, field: 'maxAnswerKiB', says: /whole number of KiB/ },
       { title: 'a channel over 40 characters', settings: { channel: 'x'.repeat(41) }, field: 'channel', says: /longer than 40 characters/ },
       { title: 'a CA that is not PEM', settings: { endpoint: 'https://127.0.0.1:1/soap', ca: 'not a certificate' }, field: 'ca', says: /not a PEM certificate/ },
       { title: 'an app scheme that is not a scheme', settings: { appScheme: 'seqr app' }, field: 'appScheme', says: /not a URL scheme/ },

@@ -105,6 +105,7 @@ describe('the package as a user installs it from npm (issue 5)', function () {
       MANIFEST.types,
       ...Object.values(MANIFEST.bin).map((file) => path.posix.normalize(file)),
       'wsdl/seqr-cashregister.wsdl',
+      'wsdl/ERSWSExternalClientService.wsdl',
       'nodes/icons/seqr.svg',
       // README points here for every emulator option; the command ships, so does its manual.
       'docs/emulator.md',

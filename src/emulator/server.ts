@@ -7,7 +7,8 @@ import type { EmulatorOptions } from './options';
 import { handlePayerApi } from './payer-api';
 import { isPayerAppPath, servePayerApp } from './payer-app';
 import type { PayerApi } from './payer';
-import { SoapEndpoint, soapFault } from './soap-endpoint';
+import { WSDL_INTERFACE_FILE } from '../seqr/wsdl';
+import { SoapEndpoint, WSDL_INTERFACE_TEXT, soapFault } from './soap-endpoint';
 
 /** A running emulator. */
 export interface EmulatorHandle {
@@ -43,6 +44,19 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+/**
+ * What a GET asks for, as CXF's WSDL query handler read it: `?wsdl` (any case) the service's WSDL, `?wsdl=<file>`
+ * a document it imports; anything else is no WSDL request.
+ */
+function wsdlQuery(query: string): 'service' | 'interface' | 'unknown' | undefined {
+  for (const [key, value] of new URLSearchParams(query)) {
+    if (key.toLowerCase() !== 'wsdl') continue;
+    if (value === '') return 'service';
+    return value === WSDL_INTERFACE_FILE ? 'interface' : 'unknown';
+  }
+  return undefined;
+}
+
 /** A Host header fit to go into the WSDL's soap:address (anything odd falls back to the bound address). */
 function requestHost(req: http.IncomingMessage, fallback: string): string {
   const host = req.headers.host;
@@ -72,13 +86,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     let path = query < 0 ? url : url.slice(0, query);
     if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
     if (SOAP_PATHS.has(path)) {
+      const wanted = query < 0 ? undefined : wsdlQuery(url.slice(query + 1));
       if (req.method === 'POST') {
         const answer = await endpoint.handle(await readBody(req), url, req.headers['content-type']).catch(() =>
           soapFault('soap:Server', 'SEQR emulator internal error'),
         );
         send(res, answer.status, XML, answer.body);
-      } else if (req.method === 'GET' && query >= 0 && url.slice(query + 1).toLowerCase().startsWith('wsdl')) {
-        send(res, 200, XML, endpoint.wsdlFor(`http://${requestHost(req, boundHost)}${path}`));
+      } else if (req.method === 'GET' && wanted !== undefined) {
+        if (wanted === 'service') send(res, 200, XML, endpoint.wsdlFor(`http://${requestHost(req, boundHost)}${path}`));
+        else if (wanted === 'interface') send(res, 200, XML, WSDL_INTERFACE_TEXT);
+        else sendJson(res, 404, { error: `no such WSDL document; GET ${path}?wsdl` });
       } else {
         res.setHeader('allow', 'POST, GET');
         sendJson(res, 405, { error: `POST SOAP requests to ${path}, or GET ${path}?wsdl` });

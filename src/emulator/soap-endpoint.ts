@@ -2,12 +2,18 @@ import * as fs from 'node:fs';
 import * as soap from 'soap';
 import { resultCodeInfo } from '../seqr/codes';
 import { SEQR_NAMESPACE, SERVICE_PATHS } from '../seqr/types';
-import { WSDL_PATH } from '../seqr/wsdl';
+import { PORT_NAME, SERVICE_NAME, WSDL_INTERFACE_FILE, WSDL_INTERFACE_PATH, WSDL_PATH } from '../seqr/wsdl';
 import type { EmulatorCore } from './core';
-import { seqrServices, WSDL_OPERATIONS } from './soap-service';
+import { RequestShapeCheck, SOAP11_NAMESPACE } from './request-shape';
+import { seqrServices } from './soap-service';
 
-const SOAP_ENV = 'http://schemas.xmlsoap.org/soap/envelope/';
+const SOAP_ENV = SOAP11_NAMESPACE;
 const WSDL_TEXT = fs.readFileSync(WSDL_PATH, 'utf8');
+/** The imported half (schema, messages, port type): the same for every address, served as it is. */
+export const WSDL_INTERFACE_TEXT = fs.readFileSync(WSDL_INTERFACE_PATH, 'utf8');
+/** The import as the file has it; served, it names the emulator's own `?wsdl=` address, as CXF's did. */
+const WSDL_IMPORT_LOCATION = `location="${WSDL_INTERFACE_FILE}"`;
+if (!WSDL_TEXT.includes(WSDL_IMPORT_LOCATION)) throw new Error(`${WSDL_PATH} does not import ${WSDL_INTERFACE_FILE}`);
 
 /** Decimals and dateTimes stay text: money never passes through a binary float, dates are echoed as sent. */
 const KEEP_TEXT = (value: string) => value;
@@ -18,12 +24,8 @@ export interface SoapAnswer {
   body: string;
 }
 
-/** What the soap server's hooks learnt about one request (passed through as the serverless request's `connection`). */
+/** What soap's log hook learnt about one request (passed through as the serverless request's `connection`). */
 interface SoapCall {
-  /** The Body's wrapper element is no operation of the WSDL. */
-  unknownOperation?: string;
-  /** Rejected before dispatch (no Body, several wrappers): a client fault. */
-  rejected?: string;
   /** soap could not parse the request. */
   error?: unknown;
 }
@@ -35,7 +37,7 @@ function escapeXml(value: string): string {
 }
 
 /** A SOAP 1.1 fault (soap's own faults for bad input are SOAP 1.2-shaped inside a 1.1 envelope). */
-export function soapFault(faultcode: 'soap:Client' | 'soap:Server', faultstring: string): SoapAnswer {
+export function soapFault(faultcode: 'soap:Client' | 'soap:Server' | 'soap:VersionMismatch', faultstring: string): SoapAnswer {
   return {
     status: 500,
     body:
@@ -57,11 +59,6 @@ function unsupported(operation: string): SoapAnswer {
   };
 }
 
-/** The local name of the first element inside the SOAP Body, read from the raw text. */
-function wrapperName(xml: string): string | undefined {
-  return /<(?:[\w.-]+:)?Body\b[^>]*>\s*<(?:[\w.-]+:)?([A-Za-z_][\w.-]*)/.exec(xml)?.[1];
-}
-
 function describe(error: unknown): string {
   const fault = (error as { Fault?: Loose } | undefined)?.Fault;
   const detail = fault ? String(fault.detail ?? fault.faultstring ?? '') : error instanceof Error ? error.message : String(error);
@@ -73,31 +70,25 @@ function describe(error: unknown): string {
  * HTTP layer routes both service paths, the payer API and `?wsdl` itself). Every WSDL operation is dispatched
  * by soap; child element order does not matter to its parser.
  *
- * A Body element that is no operation of the WSDL gets SEQR's in-band answer 91 UNSUPPORTED_OPERATION when the
- * envelope is otherwise well-formed; anything soap cannot parse gets a SOAP 1.1 `soap:Client` fault (HTTP 500).
+ * soap's parser ignores namespaces, so each request is first checked as SEQR's CXF server read it (see
+ * request-shape.ts): what CXF refused gets CXF's SOAP 1.1 fault (HTTP 500), a Body element in SEQR's namespace
+ * that is no operation of the WSDL gets SEQR's in-band answer 91 UNSUPPORTED_OPERATION, and only the rest
+ * reaches soap.
  */
 export class SoapEndpoint {
   private readonly wsdlByAddress = new Map<string, string>();
+  private readonly shape: RequestShapeCheck;
 
   private constructor(private readonly server: soap.Server) {
     server.log = (type, data, req) => {
       if (type === 'error') (req.connection as unknown as SoapCall).error = data;
     };
-    server.authenticate = (_security, _done, req, envelope: Loose | undefined) => {
-      const call = req?.connection as unknown as SoapCall;
-      const body = envelope?.Body;
-      const elements = body && typeof body === 'object' ? Object.keys(body).filter((key) => key !== 'attributes') : [];
-      // soap's parser folds repeated siblings into an array: two wrappers of the same name are two operations too.
-      if (elements.length !== 1 || Array.isArray((body as Loose)[elements[0]])) {
-        call.rejected = 'the request must be a SOAP 1.1 envelope whose Body holds one operation element';
-      } else if (!WSDL_OPERATIONS.has(elements[0])) {
-        call.unknownOperation = elements[0];
-      } else {
-        return true;
-      }
-      // Stops soap's dispatch; handle() answers from what the call recorded.
-      throw { Fault: { faultcode: 'soap:Client', faultstring: call.rejected ?? 'unknown operation' } };
-    };
+    // soap keeps its parsed WSDL private; its description names every request element's children.
+    const description = (server as unknown as { wsdl: soap.WSDL }).wsdl.describeServices() as Record<
+      string,
+      Record<string, Record<string, { input?: unknown }>>
+    >;
+    this.shape = new RequestShapeCheck(description[SERVICE_NAME][PORT_NAME]);
   }
 
   static create(core: EmulatorCore): Promise<SoapEndpoint> {
@@ -107,6 +98,8 @@ export class SoapEndpoint {
         path: SERVICE_PATHS[0],
         services: seqrServices(core),
         xml: WSDL_TEXT,
+        // The WSDL imports its port type's half by a relative location, resolved against this path.
+        uri: WSDL_PATH,
         suppressStack: true,
         customDeserializer: CUSTOM_DESERIALIZER,
         callback: (error: unknown, server: soap.Server) => (error ? reject(error) : resolve(new SoapEndpoint(server))),
@@ -117,6 +110,9 @@ export class SoapEndpoint {
 
   /** Answers one SOAP request. SOAPAction is not passed on: like SEQR, the emulator dispatches on the Body. */
   async handle(xml: string, url: string, contentType: string | undefined): Promise<SoapAnswer> {
+    const shape = this.shape.check(xml);
+    if (shape.kind === 'fault') return soapFault(shape.faultcode, shape.faultstring);
+    if (shape.kind === 'unknown') return unsupported(shape.operation);
     const call: SoapCall = {};
     const answer = await this.server.processRequest(xml, {
       url,
@@ -124,45 +120,22 @@ export class SoapEndpoint {
       headers: contentType === undefined ? {} : { 'content-type': contentType },
       connection: call,
     });
-    if (call.unknownOperation !== undefined) return unsupported(call.unknownOperation);
-    if (call.rejected !== undefined) return soapFault('soap:Client', call.rejected);
-    if (call.error !== undefined) {
-      const name = wrapperName(xml);
-      let error: unknown = call.error;
-      if (name !== undefined && !WSDL_OPERATIONS.has(name)) {
-        error = this.parseErrorApartFrom(name, xml);
-        if (error === undefined) return unsupported(name);
-      }
-      return soapFault('soap:Client', `malformed SOAP request: ${describe(error)}`);
-    }
+    if (call.error !== undefined) return soapFault('soap:Client', `malformed SOAP request: ${describe(call.error)}`);
     return { status: answer.statusCode, body: answer.body };
   }
 
   /**
-   * soap's parser rejects any Body element it has no WSDL message for. To tell an unknown operation from broken
-   * XML, parse once more with the unknown name standing for the empty benchmarkingNop message: returns the parse
-   * error, or undefined when the envelope is well-formed.
+   * The WSDL with soap:address set to the address it was fetched from (each service path names itself), and
+   * its import pointing at that address's `?wsdl=ERSWSExternalClientService.wsdl`.
    */
-  private parseErrorApartFrom(operation: string, xml: string): unknown {
-    const wsdl = (this.server as unknown as { wsdl: soap.WSDL }).wsdl;
-    const messages = wsdl.definitions.messages as unknown as Record<string, unknown>;
-    messages[operation] = messages.benchmarkingNop;
-    try {
-      wsdl.xmlToObject(xml);
-      return undefined;
-    } catch (error) {
-      return error;
-    } finally {
-      delete messages[operation];
-    }
-  }
-
-  /** The WSDL with soap:address set to the address it was fetched from (each service path names itself). */
   wsdlFor(address: string): string {
     let wsdl = this.wsdlByAddress.get(address);
     if (wsdl === undefined) {
       if (this.wsdlByAddress.size >= 32) this.wsdlByAddress.clear();
-      wsdl = WSDL_TEXT.replace(/(<soap:address\s+location=")[^"]*(")/, `$1${escapeXml(address)}$2`);
+      wsdl = WSDL_TEXT.replace(/(<soap:address\s+location=")[^"]*(")/, `$1${escapeXml(address)}$2`).replace(
+        WSDL_IMPORT_LOCATION,
+        `location="${escapeXml(`${address}?wsdl=${WSDL_INTERFACE_FILE}`)}"`,
+      );
       this.wsdlByAddress.set(address, wsdl);
     }
     return wsdl;

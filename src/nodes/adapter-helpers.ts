@@ -10,7 +10,8 @@ import * as path from 'node:path';
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { InvoiceInputError, SeqrError, SeqrTransportError, buildInvoice, type InvoiceDefaults, type TransportErrorKind } from '../seqr';
 import { CLOSE_GRACE_MS, SEQR_CONFIG_TYPE, type SeqrConfigNode, type SeqrConfigProblem } from './config-types';
-import { isRecord } from '../values';
+import { MAX_MESSAGE_DEPTH, MAX_MESSAGE_VALUES, oversizedProperties } from './message-limits';
+import { FOREIGN_MESSAGE_LENGTH, isRecord, quoteInput, shortened } from '../values';
 
 const PACKAGE_NAME = (JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { name: string }).name;
 
@@ -60,10 +61,12 @@ export function useSeqrConfig(
  * message fails with `problem.message` so that a Catch node sees why. Deploy-time logging is the caller's
  * choice (the config node already logs its own problem once).
  */
-export function failEveryInput(node: Node, problem: SeqrConfigProblem): void {
+export function failEveryInput(RED: NodeAPI, node: Node, problem: SeqrConfigProblem): void {
   node.status(STATUS.error(problem.status));
   const error = new SeqrConfigError(problem);
-  node.on('input', (_msg: NodeMessage, _send: unknown, done: (err?: Error) => void) => done(catchableError(error)));
+  node.on('input', (msg: NodeMessage, _send: unknown, done: (err?: Error) => void) => {
+    if (!refusedOversized(RED, node, msg)) done(catchableError(error));
+  });
 }
 
 /**
@@ -81,6 +84,7 @@ export function serveMessages(
 ): void {
   const inFlight = new Set<Promise<void>>();
   node.on('input', (msg: NodeMessageInFlow, send: (msg: NodeMessage) => void, done: (err?: Error) => void) => {
+    if (refusedOversized(RED, node, msg)) return;
     if (inFlight.size === 0) node.status(STATUS.busy(busy));
     const call = handle(msg, send).then(
       () => done(),
@@ -127,13 +131,13 @@ export function invoiceSettingsProblem(RED: NodeAPI, defaults: InvoiceDefaults):
 export function usableConfig(RED: NodeAPI, node: Node, configId: string | undefined, defaults?: InvoiceDefaults): SeqrConfigNode | undefined {
   const found = useSeqrConfig(RED, configId);
   if (found.config === undefined) {
-    failEveryInput(node, found.problem);
+    failEveryInput(RED, node, found.problem);
     return undefined;
   }
   const setting = defaults && invoiceSettingsProblem(RED, defaults);
   if (setting) {
     node.error(setting.message);
-    failEveryInput(node, setting);
+    failEveryInput(RED, node, setting);
     return undefined;
   }
   return found.config;
@@ -153,6 +157,30 @@ export function invoiceReferenceOf(msg: NodeMessage): unknown {
   return payload;
 }
 
+/**
+ * The first thing each SEQR node does with a message: when it is too deep or too large to copy safely
+ * (message-limits.ts), refuse it and return true. Then the error goes to Catch nodes on a shallow copy of the
+ * message without the offending properties (Node-RED copies the message it is given for each Catch node, and
+ * copying this one could overflow the stack and crash the runtime), with a red status; `done` is not called,
+ * because done(err) would hand the whole message to that copy, and done() would copy it for Complete nodes.
+ */
+export function refusedOversized(RED: NodeAPI, node: Node, msg: NodeMessage): boolean {
+  const oversized = oversizedProperties(msg);
+  if (oversized.length === 0) return false;
+  const { property, problem } = oversized[0];
+  const sentence = RED._(sharedKey(`common.errors.${problem === 'depth' ? 'too-deep' : 'too-large'}`), {
+    property,
+    max: problem === 'depth' ? MAX_MESSAGE_DEPTH : MAX_MESSAGE_VALUES,
+    left: oversized.map((found) => `msg.${found.property}`).join(', '),
+  });
+  const error = catchableError(new InvoiceInputError(property, sentence));
+  const copy: Record<string, unknown> = { ...msg };
+  for (const found of oversized) delete copy[found.property];
+  node.status(STATUS.error(shortReason(RED, error)));
+  node.error(error, copy);
+  return true;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // typedInput
 
@@ -168,14 +196,22 @@ export function evaluateTypedInput(RED: NodeAPI, node: Node, value: string, type
   return new Promise((resolve, reject) => {
     try {
       RED.util.evaluateNodeProperty(value, type, node, msg, (err: Error | null | undefined, result: unknown) => {
-        if (err) reject(err);
+        if (err) reject(boundedError(err));
         else resolve(result);
       });
     } catch (err) {
       // Literal types (num, json) throw synchronously on a bad value.
-      reject(err instanceof Error ? err : new Error(String(err)));
+      reject(boundedError(err));
     }
   });
+}
+
+/** The runtime's error, its message cut to FOREIGN_MESSAGE_LENGTH: JSONata's messages may quote the input. */
+function boundedError(err: unknown): Error {
+  if (err instanceof Error && err.message.length <= FOREIGN_MESSAGE_LENGTH) return err;
+  // JSONata throws plain objects with a message.
+  const message = isRecord(err) && typeof err.message === 'string' ? err.message : typeof err === 'string' ? err : quoteInput(err);
+  return new Error(shortened(message, FOREIGN_MESSAGE_LENGTH));
 }
 
 /** How a typedInput is shown in a message to the user: `msg.payload`, `flow.amount`, `env.AMOUNT`, "the node's value". */
@@ -231,7 +267,7 @@ const ORIGINAL = Symbol('original error');
 export function catchableError(err: unknown, message?: string): CatchableError {
   if (message === undefined && err instanceof Error && ORIGINAL in err) return err as CatchableError;
   const original = originalError(err);
-  const base = original instanceof Error ? original : new Error(String(original));
+  const base = original instanceof Error ? original : new Error(typeof original === 'string' ? shortened(original, FOREIGN_MESSAGE_LENGTH) : quoteInput(original));
   const cause = causeOf(base);
   const result = new Error(message ?? base.message, cause ? { cause } : undefined) as CatchableError;
   result.name = base.name;

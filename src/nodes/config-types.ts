@@ -43,6 +43,11 @@ export interface SeqrConfigNode extends Node {
   readonly problem: SeqrConfigProblem | undefined;
   /** The app scheme for deep links on this SEQR environment: `SEQR` in production (§10.16). */
   readonly appScheme: string;
+  /**
+   * Where the deployed settings send the password (passwordDestination, with `${NAME}` as the runtime resolved
+   * it): the editor buttons use the stored password only with this destination.
+   */
+  readonly passwordDestination: string | undefined;
   /** The principal type the credentials belong to. */
   readonly principalType: SeqrPrincipal['type'];
   /**
@@ -70,6 +75,8 @@ export interface SeqrConfigDef extends NodeDef {
   channel: string;
   /** Request timeout in ms. */
   timeout: number | string;
+  /** Largest answer accepted, in KiB (empty: DEFAULT_MAX_ANSWER_BYTES); absent in flows made before it existed. */
+  maxAnswerKiB?: number | string;
   /** Check the server's certificate (https endpoints). */
   verifyServerCert: boolean;
   /** Extra trusted CA certificate(s), PEM. */

@@ -29,6 +29,7 @@ import {
   type ReportData,
 } from '../seqr';
 import { STATUS, catchableError, invoiceReferenceOf, isRecord, isValidReference, originalError, serveMessages, usableConfig } from './adapter-helpers';
+import { quoteInput } from '../values';
 
 /** The merchant operations that have a node of their own; seqr-api offers the others. */
 type DedicatedOperation = 'sendInvoice' | 'getPaymentStatus' | 'cancelInvoice' | 'refundPayment';
@@ -157,7 +158,7 @@ export = function register(RED: NodeAPI): void {
         } catch (err) {
           if (!(err instanceof SeqrError) || err.code !== REPORT_NOT_READY) throw err;
           if (closing || Date.now() + reportRetryMs > giveUpAt) {
-            throw catchableError(err, RED._('seqr-api.errors.report-not-ready', { reportId, seconds: reportGiveUpMs / 1000 }));
+            throw catchableError(err, RED._('seqr-api.errors.report-not-ready', { reportId: quoteInput(reportId), seconds: reportGiveUpMs / 1000 }));
           }
           node.status(STATUS.busy(RED._('seqr-api.status.report-waiting')));
           await wait(reportRetryMs);
@@ -207,7 +208,7 @@ export = function register(RED: NodeAPI): void {
         try {
           await terminal.assignSeqrId(seqrId);
         } catch (err) {
-          throw catchableError(err, RED._('seqr-api.errors.registered-not-assigned', { terminalId, seqrId, error: (originalError(err) as Error).message }));
+          throw catchableError(err, RED._('seqr-api.errors.registered-not-assigned', { terminalId, seqrId: quoteInput(seqrId), error: (originalError(err) as Error).message }));
         } finally {
           terminal.close();
         }

@@ -8,15 +8,22 @@
  *   POST seqr-config/:id/test               { settings, credentials: { principalId, password } } → { ok, principalType, operation, message }
  *
  * Each needs Node-RED's `seqr-config.write` permission (as core's inject/debug/serial endpoints do), so with
- * adminAuth on only a user who may change flows calls them.
+ * adminAuth on only a user who may change flows calls them. Each accepts only `Content-Type: application/json`
+ * (415 otherwise, before the request is looked at or the permission checked, so the same with and without
+ * adminAuth): an HTML form on another site can post urlencoded, multipart or text/plain without asking, but a
+ * browser sends JSON cross-site only after a CORS preflight.
  *
  * What the browser sends: the settings as they stand in the open dialog (endpoint, timeout, TLS, client id,
  * channel, principal type, user id and the terminal/reseller id), because the node may not be deployed yet or
- * its fields may have been edited. The password is the one exception: the editor never has a stored password
- * (it shows the placeholder `__PWRD__`), so for the placeholder the endpoint uses the password Node-RED keeps
- * for this node id (`RED.nodes.getCredentials`), the one a deploy of the dialog would keep too. A password typed
- * into the dialog is sent and used for that one call. Anyone with the write permission can already deploy the
- * configuration to another endpoint, so using the stored password with the dialog's endpoint gives nothing away.
+ * its fields may have been edited. `${NAME}` in a setting is resolved as the runtime resolves it when it
+ * creates the node. The password is the exception: the editor never has a stored password (it shows the
+ * placeholder `__PWRD__`), so for the placeholder the endpoint uses the password Node-RED keeps for this node
+ * id, but only where that password was meant to go. A stored password belongs to its destination (the endpoint
+ * and, for https, the certificate settings; passwordDestination): the deployed node's, as the runtime resolved
+ * it, or, for the credentials Register terminal stored and no deploy has used yet, the settings the terminal
+ * was registered with. A dialog naming another destination must bring its password (400 otherwise), so no
+ * request, whoever makes it, can send a stored password to a server of its choosing. A node never deployed has
+ * no stored password. A password typed into the dialog is sent and used for that one call.
  *
  * No answer ever contains a password. Register terminal generates the new terminal's password here, stores it
  * with the terminal id as this node's credentials (`RED.nodes.addCredentials`, saved with the next deploy; the
@@ -26,10 +33,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { NodeAPI } from 'node-red';
-import type { Request, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { SeqrClient, SeqrError, SeqrTransportError, resultCode, type SeqrClientOptions, type SeqrPrincipal } from '../seqr';
-import { readSettings } from './config-settings';
-import { DEFAULT_ENDPOINT, DEFAULT_RESELLER_USER_ID, SEQR_CONFIG_TYPE, type SeqrConfigCredentials, type SeqrConfigDef } from './config-types';
+import { passwordDestination, readSettings } from './config-settings';
+import { DEFAULT_ENDPOINT, DEFAULT_RESELLER_USER_ID, SEQR_CONFIG_TYPE, type SeqrConfigCredentials, type SeqrConfigDef, type SeqrConfigNode } from './config-types';
 import { isRecord } from './adapter-helpers';
 
 /** What Node-RED's editor puts in a password field whose value is stored on the server. */
@@ -41,6 +48,10 @@ const NODE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const CREDENTIAL_KEYS: ReadonlySet<string> = new Set(['principalId', 'password']);
 /** A SEQR id on a sticker: alphanumeric (spec §3.10); SEQR checks the rest (53). */
 const SEQR_ID = /^[A-Za-z0-9]{1,64}$/;
+/** The dialog settings the endpoints read, and the one that may be a boolean. */
+const SETTING_KEYS = ['name', 'endpoint', 'timeout', 'principalType', 'userId', 'clientId', 'channel', 'appScheme', 'verifyServerCert', 'ca'] as const;
+/** A setting the runtime replaces with an environment variable when it creates the node (flows/util.js). */
+const ENV_SETTING = /^\$\{(\S+)\}$|^\$\((\S+)\)$/;
 
 /**
  * A new terminal's password: 30 base-32 characters, 150 random bits, like the strongest of SEQR's samples
@@ -118,20 +129,85 @@ export function registerAdminEndpoints(RED: NodeAPI): void {
     return stored as SeqrConfigCredentials;
   }
 
+  /** `value` as the runtime creates a node from it: a whole `${NAME}` or `$(NAME)` replaced, in `deployed`'s flow. */
+  function resolvedAsRuntime(value: string, deployed: unknown): string {
+    const env = ENV_SETTING.exec(value);
+    const resolved = env ? (RED.util.getSetting as (node: unknown, name: string) => unknown)(deployed ?? undefined, env[1] ?? env[2]) : undefined;
+    return typeof resolved === 'string' ? resolved : value;
+  }
+
+  /**
+   * The dialog's settings as the runtime would create the node from them: known keys only, strings (the
+   * checkbox a boolean), and a whole `${NAME}` replaced as flows/util.js does, in the deployed node's flow.
+   */
+  function dialogSettings(id: string, body: Record<string, unknown>): Record<string, unknown> {
+    const given = isRecord(body.settings) ? body.settings : {};
+    const deployed = RED.nodes.getNode(id);
+    const settings: Record<string, unknown> = {};
+    for (const key of SETTING_KEYS) {
+      const value = given[key];
+      if (key === 'verifyServerCert' && typeof value === 'boolean') settings[key] = value;
+      else if (typeof value === 'number') settings[key] = String(value);
+      else if (typeof value === 'string') settings[key] = resolvedAsRuntime(value, deployed);
+    }
+    return settings;
+  }
+
+  /**
+   * What became of Register terminal's credentials, by node id: the password it stored and the settings'
+   * destination it registered with, until a deploy takes them over (see storedPasswordFor).
+   */
+  const registered = new Map<string, { password: string; destination: string | undefined }>();
+
+  /**
+   * The stored password of `id` for a call to `destination`, or undefined when none is stored. It is the
+   * password of the deployed node (as the runtime resolved it) if the stored one is still that, or the one
+   * Register terminal stored; each may go only to its own destination, else 400 asks for the password.
+   */
+  function storedPasswordFor(id: string, destination: string | undefined): string | undefined {
+    const stored = storedCredentials(id).password;
+    if (stored === undefined || stored === '') return undefined;
+    const holders: Array<{ password: string | undefined; destination: string | undefined }> = [];
+    const deployed = RED.nodes.getNode(id) as (SeqrConfigNode & { credentials?: SeqrConfigCredentials }) | null;
+    // The runtime resolves `${NAME}` in credentials too (nodes/index.js createNode).
+    if (deployed && deployed.credentials?.password === resolvedAsRuntime(stored, deployed)) {
+      holders.push({ password: deployed.credentials.password, destination: deployed.passwordDestination });
+    }
+    const registration = registered.get(id);
+    if (registration?.password === stored) holders.push(registration);
+    const holder = holders.find((candidate) => candidate.destination !== undefined && candidate.destination === destination);
+    if (!holder) throw new AdminError(400, t('errors.stored-password-elsewhere'), { field: 'password' });
+    return holder.password;
+  }
+
   /** The client options for the dialog's settings and these credentials, or a 400 naming the setting. */
-  function clientOptions(settings: Record<string, unknown>, credentials: SeqrConfigCredentials): SeqrClientOptions {
-    const def = settings as unknown as SeqrConfigDef;
-    const label = text(settings.name) || text(settings.endpoint) || DEFAULT_ENDPOINT;
-    const read = readSettings(RED, def, credentials, label);
+  function clientOptions(settings: Record<string, unknown>, credentials: SeqrConfigCredentials, label: string): SeqrClientOptions {
+    const read = readSettings(RED, settings as unknown as SeqrConfigDef, credentials, label);
     if (read.problem) throw new AdminError(400, read.problem.message, { field: read.problem.field });
     return read.options;
   }
 
-  /** The dialog's own principal: its id as shown, and its password as typed or, for the placeholder, as stored. */
-  function dialogCredentials(id: string, body: Record<string, unknown>): SeqrConfigCredentials {
+  /** How the settings' messages name the configuration: its name or endpoint as the dialog shows them. */
+  function labelOf(body: Record<string, unknown>): string {
+    const given = isRecord(body.settings) ? body.settings : {};
+    return text(given.name) || text(given.endpoint) || DEFAULT_ENDPOINT;
+  }
+
+  /**
+   * The dialog's client: its settings, its principal id as shown and its password as typed or, for the
+   * placeholder, as stored for these settings' destination.
+   */
+  function dialogClientOptions(id: string, body: Record<string, unknown>, overrides: Record<string, unknown>): SeqrClientOptions {
+    const settings = { ...dialogSettings(id, body), ...overrides };
     const given = isRecord(body.credentials) ? body.credentials : {};
-    const password = given.password === STORED_PASSWORD ? storedCredentials(id).password : typeof given.password === 'string' ? given.password : undefined;
-    return { principalId: text(given.principalId), password };
+    const principalId = text(given.principalId);
+    const label = labelOf(body);
+    if (given.password !== STORED_PASSWORD) {
+      return clientOptions(settings, { principalId, password: typeof given.password === 'string' ? given.password : undefined }, label);
+    }
+    // The settings' own problems first (a bad endpoint is named as such), then where the stored password may go.
+    clientOptions(settings, { principalId, password: STORED_PASSWORD }, label);
+    return clientOptions(settings, { principalId, password: storedPasswordFor(id, passwordDestination(settings)) }, label);
   }
 
   /** One call with a client of its own, closed afterwards; SEQR's refusals and transport failures become 502s. */
@@ -153,8 +229,14 @@ export function registerAdminEndpoints(RED: NodeAPI): void {
     return err;
   }
 
+  /** Refuses a request that is not JSON (see the top of this file), before anything else looks at it. */
+  function onlyJson(req: Request, res: Response, next: NextFunction): void {
+    if (req.is('application/json') === 'application/json') next();
+    else res.status(415).json({ error: t('errors.not-json') });
+  }
+
   function route(path: string, handle: (id: string, body: Record<string, unknown>) => Promise<Record<string, unknown>>): void {
-    RED.httpAdmin.post(`/${SEQR_CONFIG_TYPE}/:id/${path}`, RED.auth.needsPermission(`${SEQR_CONFIG_TYPE}.write`), (req: Request, res: Response) => {
+    RED.httpAdmin.post(`/${SEQR_CONFIG_TYPE}/:id/${path}`, onlyJson, RED.auth.needsPermission(`${SEQR_CONFIG_TYPE}.write`), (req: Request, res: Response) => {
       const id = String(req.params.id);
       const body = isRecord(req.body) ? (req.body as Record<string, unknown>) : {};
       const answer = NODE_ID.test(id) ? handle(id, body) : Promise.reject(new AdminError(404, t('errors.not-seqr-config')));
@@ -174,7 +256,7 @@ export function registerAdminEndpoints(RED: NodeAPI): void {
   }
 
   route('register-terminal', async (id, body) => {
-    const settings = isRecord(body.settings) ? body.settings : {};
+    const settings = dialogSettings(id, body);
     const reseller = isRecord(body.reseller) ? body.reseller : {};
     const resellerId = text(reseller.id);
     const userId = text(reseller.userId) || DEFAULT_RESELLER_USER_ID;
@@ -187,28 +269,26 @@ export function registerAdminEndpoints(RED: NodeAPI): void {
     if (name === '') throw inputError('name', 'missing');
     const stored = storedCredentials(id);
 
-    const options = clientOptions({ ...settings, principalType: 'RESELLERUSER', userId }, { principalId: resellerId, password: resellerPassword });
+    const options = clientOptions({ ...settings, principalType: 'RESELLERUSER', userId }, { principalId: resellerId, password: resellerPassword }, labelOf(body));
     const password = generateTerminalPassword();
     const { terminalId } = await withClient(options, (client) => client.registerTerminal(externalTerminalId, password, name));
     await RED.nodes.addCredentials(id, { ...stored, principalId: terminalId, password });
+    registered.set(id, { password, destination: passwordDestination(settings) });
     return { terminalId };
   });
 
   route('assign-seqr-id', async (id, body) => {
-    const settings = isRecord(body.settings) ? body.settings : {};
     const seqrId = text(body.seqrId);
     if (!SEQR_ID.test(seqrId)) throw inputError('seqrId', 'bad-seqr-id');
     // A sticker belongs to a terminal, which links it with its own id and password (spec §3.10).
-    if (settings.principalType === 'RESELLERUSER') throw new AdminError(400, t('errors.assign-needs-terminal'), { field: 'principalType' });
-    const credentials = dialogCredentials(id, body);
-    const options = clientOptions({ ...settings, principalType: 'TERMINALID' }, credentials);
+    if (dialogSettings(id, body).principalType === 'RESELLERUSER') throw new AdminError(400, t('errors.assign-needs-terminal'), { field: 'principalType' });
+    const options = dialogClientOptions(id, body, { principalType: 'TERMINALID' });
     await withClient(options, (client) => client.assignSeqrId(seqrId));
-    return { seqrId, terminalId: credentials.principalId };
+    return { seqrId, terminalId: options.principal.id };
   });
 
   route('test', async (id, body) => {
-    const settings = isRecord(body.settings) ? body.settings : {};
-    const options = clientOptions(settings, dialogCredentials(id, body));
+    const options = dialogClientOptions(id, body, {});
     const test = CONNECTION_TESTS[options.principal.type];
     try {
       await withClient(options, test.call);

@@ -21,7 +21,7 @@ import { watchRegistry } from '../watcher';
 import { orphanOutlet } from './orphan-outlet';
 import { CLOSE_GRACE_MS, DEFAULT_ENDPOINT, SEQR_CONFIG_TYPE, type SeqrConfigCredentials, type SeqrConfigDef, type SeqrConfigNode } from './config-types';
 import { SeqrConfigError, copyErrorCodeOnOldRuntimes } from './adapter-helpers';
-import { readSettings } from './config-settings';
+import { passwordDestination, readSettings } from './config-settings';
 import { registerAdminEndpoints } from './seqr-config-admin';
 
 /** Watch-as-stand-in settings: SEQR's polling guidance and the shop plugins' 120 s give-up (protocol §5.5, §9). */
@@ -48,6 +48,7 @@ export = function register(RED: NodeAPI): void {
 
     node.users = {};
     node.problem = settings.problem;
+    node.passwordDestination = passwordDestination(def);
     node.principalType = settings.options?.principal.type ?? (def.principalType === 'RESELLERUSER' ? 'RESELLERUSER' : 'TERMINALID');
     node.appScheme = (def.appScheme ?? '').trim() || 'SEQR';
 

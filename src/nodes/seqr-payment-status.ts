@@ -14,7 +14,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus
 import { type DeadlinePolicy, watchRegistry } from '../watcher';
 import { LedgerWatches, type WatchOutlet, type WatchRoute } from '../ledger';
 import { InvoiceInputError, RECEIPT_WIDTHS } from '../seqr';
-import { STATUS, catchableError, failEveryInput, invoiceReferenceOf, isValidReference, useSeqrConfig } from './adapter-helpers';
+import { STATUS, catchableError, failEveryInput, invoiceReferenceOf, isValidReference, refusedOversized, useSeqrConfig } from './adapter-helpers';
 import type { SeqrConfigProblem } from './config-types';
 import {
   amountOfMessage,
@@ -78,7 +78,7 @@ export = function register(RED: NodeAPI): void {
     if (problem) node.error(problem.message);
     const { config, problem: configProblem } = useSeqrConfig(RED, def.seqr);
     if (problem || configProblem) {
-      failEveryInput(node, (problem ?? configProblem) as SeqrConfigProblem);
+      failEveryInput(RED, node, (problem ?? configProblem) as SeqrConfigProblem);
       return;
     }
     if (intervalMs > SLOW_INTERVAL_MS) {
@@ -203,6 +203,7 @@ export = function register(RED: NodeAPI): void {
     }
 
     node.on('input', (msg: NodeMessageInFlow, send: SendFn, done: DoneFn) => {
+      if (refusedOversized(RED, node, msg)) return;
       ready.then(() => handleInput(msg, send, done)).catch((err: Error) => done(err));
     });
 

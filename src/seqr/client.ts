@@ -26,6 +26,8 @@ import {
 import { WSDL_PATH } from './wsdl';
 import { dropUndefined } from './objects';
 import { contextXml, readStatusBody, statusRequest, statusRequestHead } from './status-fast-path';
+import { InvoiceInputError, LONE_SURROGATE } from './invoice';
+import { isWellFormedText } from '../values';
 
 export type SeqrPrincipal =
   | { type: 'TERMINALID'; id: string; password: string }
@@ -45,6 +47,11 @@ export interface SeqrClientOptions {
   tls?: TlsOptions;
   /** Most parallel connections to the endpoint; default 64. */
   maxSockets?: number;
+  /**
+   * Largest answer accepted, in bytes; default 4 MiB (DEFAULT_MAX_ANSWER_BYTES, see there why). A longer answer
+   * is cut off as it arrives and the call fails with a retryable SeqrTransportError of kind `too-large`.
+   */
+  maxAnswerBytes?: number;
 }
 
 /** Optional per-call context fields. */
@@ -123,6 +130,7 @@ class Connection {
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
       ...(options.tls !== undefined ? { tls: options.tls } : {}),
       ...(options.maxSockets !== undefined ? { maxSockets: options.maxSockets } : {}),
+      ...(options.maxAnswerBytes !== undefined ? { maxAnswerBytes: options.maxAnswerBytes } : {}),
     });
   }
 
@@ -157,6 +165,7 @@ export class SeqrClient {
   readonly clientId: string;
   readonly channel: string;
   readonly timeoutMs: number;
+  readonly maxAnswerBytes: number;
   #connection: Connection;
   #context: ClientContext;
   #secrets: string[];
@@ -175,6 +184,7 @@ export class SeqrClient {
     this.#connection = inheritedConnection ?? new Connection(endpoint, options);
     this.#connection.users += 1;
     this.timeoutMs = this.#connection.transport.timeoutMs;
+    this.maxAnswerBytes = this.#connection.transport.maxAnswerBytes;
     this.#context = {
       channel: this.channel,
       clientId: this.clientId,
@@ -186,7 +196,13 @@ export class SeqrClient {
       password: principal.password,
     };
     this.#statusHead = statusRequestHead(contextXml(this.#context));
+    // `id:password` too: its base64 is an HTTP Basic credential, which a proxy or endpoint may echo; a short
+    // password's own base64 run is too short to find inside it (see secret-forms.ts).
     this.#secrets = [principal.password];
+    if (principal.password !== '') {
+      this.#secrets.push(`${principal.id}:${principal.password}`);
+      if (principal.type === 'RESELLERUSER') this.#secrets.push(`${principal.userId}:${principal.password}`);
+    }
     this.#callOptions = {} as Record<MerchantOperation, TransportCallOptions>;
     for (const operation of MERCHANT_OPERATIONS) {
       this.#callOptions[operation] = { operation, secrets: this.#secrets, exchangeId: operation };
@@ -235,7 +251,9 @@ export class SeqrClient {
     if (!Number.isSafeInteger(invoiceVersion)) {
       throw new TypeError(`getPaymentStatus: invoiceVersion must be a whole number, not ${String(invoiceVersion)}`);
     }
-    const head = call ? statusRequestHead(contextXml(this.#contextWith(call))) : this.#statusHead;
+    const context = call ? this.#contextWith(call) : this.#context;
+    refuseIllFormedText({ context, invoiceReference });
+    const head = call ? statusRequestHead(contextXml(context)) : this.#statusHead;
     const secrets = this.#secrets;
     const body = await new Promise<string>((resolve, reject) => {
       this.#connection.transport.post(
@@ -386,6 +404,7 @@ export class SeqrClient {
     const connection = this.#connection;
     const soap = connection.soap ?? (await connection.ready());
     const context = call ? this.#contextWith(call) : this.#context;
+    refuseIllFormedText({ context, ...args });
     const callOptions = extraSecrets
       ? { ...this.#callOptions[operation], secrets: [...this.#secrets, ...extraSecrets] }
       : this.#callOptions[operation];
@@ -414,6 +433,26 @@ export class SeqrClient {
       initiatorPrincipalId: base.initiatorPrincipalId,
       password: base.password,
     });
+  }
+}
+
+/**
+ * Refuses a request carrying text that SEQR cannot receive as given: a lone UTF-16 surrogate has no UTF-8 form,
+ * so it would go out as U+FFFD. Every string of every request passes here; the error names its path in the
+ * request (`name`, `invoice.title`, `context.channel`) and never the text.
+ */
+function refuseIllFormedText(request: Record<string, unknown>): void {
+  const pending: Array<[string, unknown]> = Object.entries(request);
+  const seen = new Set<object>();
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [field, value] = next;
+    if (typeof value === 'string') {
+      if (!isWellFormedText(value)) throw new InvoiceInputError(field, LONE_SURROGATE);
+    } else if (typeof value === 'object' && value !== null && !Buffer.isBuffer(value) && !seen.has(value)) {
+      seen.add(value);
+      if (Array.isArray(value)) value.forEach((item, index) => pending.push([`${field}[${index}]`, item]));
+      else for (const [key, item] of Object.entries(value)) pending.push([`${field}.${key}`, item]);
+    }
   }
 }
 

@@ -1,4 +1,6 @@
 import { resultCodeInfo } from './codes';
+import { maskElementContents } from './element-scan';
+import { removeSecret } from './secret-forms';
 
 /**
  * SEQR answered, but with a result code other than 0 (SUCCESS). The message is the code's human sentence,
@@ -31,6 +33,7 @@ export class SeqrError extends Error {
  * - `refused`  nothing listens at the endpoint (ECONNREFUSED)
  * - `reset`    the connection broke before the answer was complete (ECONNRESET, EPIPE, closed early)
  * - `timeout`  no complete answer within `timeoutMs`
+ * - `too-large` the answer was longer than `maxAnswerBytes` (announced or while it arrived): the call was aborted
  * - `dns`      the host name does not resolve
  * - `network`  the host or network is unreachable, or another socket error
  * - `tls`      the TLS handshake failed (certificate not trusted, wrong host name, protocol mismatch)
@@ -43,6 +46,7 @@ export type TransportErrorKind =
   | 'refused'
   | 'reset'
   | 'timeout'
+  | 'too-large'
   | 'dns'
   | 'network'
   | 'tls'
@@ -65,6 +69,7 @@ const KIND_TEXT: Record<TransportErrorKind, string> = {
   refused: 'the connection was refused',
   reset: 'the connection was reset before the answer arrived',
   timeout: 'no answer arrived in time',
+  'too-large': 'the answer was larger than allowed',
   dns: 'the host name could not be resolved',
   network: 'the network failed',
   tls: 'the TLS connection could not be established',
@@ -76,7 +81,8 @@ const KIND_TEXT: Record<TransportErrorKind, string> = {
 
 /**
  * Retry policy by kind. Worth retrying: the service may be back or less busy soon (refused, reset, timeout,
- * network, 5xx, 408, 429, a temporary DNS failure). Not worth retrying: the same request would fail the same way
+ * network, 5xx, 408, 429, a temporary DNS failure); an answer too large is a misbehaving endpoint or proxy (an
+ * error page, a stream that never ends), not an answer to this request, so the next call may get a real one. Not worth retrying: the same request would fail the same way
  * (a fault means the request itself was not understood, 4xx, TLS trust problems, a body we cannot read, a host
  * name that does not exist, a closed client).
  */
@@ -85,6 +91,7 @@ export function isRetryable(kind: TransportErrorKind, details: TransportErrorDet
     case 'refused':
     case 'reset':
     case 'timeout':
+    case 'too-large':
     case 'network':
       return true;
     case 'dns':
@@ -130,19 +137,39 @@ export class SeqrTransportError extends Error {
   }
 }
 
-const PASSWORD_ELEMENT = /(<(?:[\w.-]+:)?password(?:\s[^>]*)?>)[\s\S]*?(<\/(?:[\w.-]+:)?password\s*>)/gi;
+/*
+ * A `<password>` element, also when it comes back XML-escaped (`&lt;password&gt;…`) once or more: its tags.
+ * Attributes and prefixes are bounded in length so that each tag matches in bounded time (see element-scan.ts).
+ */
+const PASSWORD_OPEN = /<(?:[\w.-]{1,64}:)?password(?:\s[^<>]{0,256})?>/gi;
+const PASSWORD_CLOSE = /<\/(?:[\w.-]{1,64}:)?password\s*>/gi;
+const ESCAPED_LT = '&(?:amp;){0,4}lt;';
+const ESCAPED_GT = '&(?:amp;){0,4}gt;';
+const ESCAPED_PASSWORD_OPEN = new RegExp(`${ESCAPED_LT}(?:[\\w.-]{1,64}:)?password(?:\\s[^<>]{0,128}?)?${ESCAPED_GT}`, 'gi');
+const ESCAPED_PASSWORD_CLOSE = new RegExp(`${ESCAPED_LT}/(?:[\\w.-]{1,64}:)?password\\s*${ESCAPED_GT}`, 'gi');
 const MAX_CAUSE_LENGTH = 300;
+/**
+ * Only this much of a text is redacted (and can be shown): keeps each failed call cheap however long the text an
+ * endpoint sends. A secret cut at this end cannot come within the first MAX_CAUSE_LENGTH characters unless
+ * everything before it is thousands of echoes of a secret, each folded into `***`.
+ */
+const MAX_REDACTED_INPUT = 64 * 1024;
 
 /**
- * Makes text that came from outside this library (a socket error, a fault string, a server's body) safe to put
- * in an error: removes the contents of any `<password>` element and every occurrence of each secret, and cuts
- * it to a readable length. Our own sentences are not passed through here.
+ * Makes text that came from outside this library (a socket error, a fault string, a server's body, a reason
+ * phrase) safe to put in an error: removes the contents of any `<password>` element and every occurrence of
+ * each secret in every form an endpoint can echo it (escaped for XML once or twice, URL- or form-encoded, as
+ * JSON, base64, ...: see secret-forms.ts), then cuts it to a readable length. Our own sentences are not passed
+ * through here.
  */
 export function redact(text: string, secrets: ReadonlyArray<string | undefined>): string {
-  let out = text.replace(PASSWORD_ELEMENT, '$1***$2');
+  // White space first: the secret patterns match a folded run (secret-forms.ts).
+  let out = (text.length > MAX_REDACTED_INPUT ? text.slice(0, MAX_REDACTED_INPUT) : text).replace(/\s+/g, ' ');
+  out = maskElementContents(out, PASSWORD_OPEN, PASSWORD_CLOSE, '***');
+  out = maskElementContents(out, ESCAPED_PASSWORD_OPEN, ESCAPED_PASSWORD_CLOSE, '***');
   for (const secret of secrets) {
-    if (secret) out = out.split(secret).join('***');
+    if (secret) out = removeSecret(out, secret, '***');
   }
-  out = out.replace(/\s+/g, ' ').trim();
+  out = out.trim();
   return out.length > MAX_CAUSE_LENGTH ? `${out.slice(0, MAX_CAUSE_LENGTH - 1)}…` : out;
 }

@@ -11,7 +11,7 @@ export {
   type SeqrPrincipal,
 } from './client';
 export { SeqrError, SeqrTransportError, isRetryable, type TransportErrorKind } from './errors';
-export { DEFAULT_TIMEOUT_MS, type TlsOptions } from './transport';
+export { DEFAULT_MAX_ANSWER_BYTES, DEFAULT_TIMEOUT_MS, type TlsOptions } from './transport';
 export {
   buildInvoice,
   TEXT_LIMITS,
@@ -34,4 +34,4 @@ export {
 export { parseReportXml, type ReportData } from './report-data';
 export { RESULT_CODES, resultCode, resultCodeInfo, type ResultCodeInfo } from './codes';
 export * from './types';
-export { WSDL_PATH, SERVICE_NAME, PORT_NAME } from './wsdl';
+export { WSDL_PATH, SERVICE_NAMESPACE, SERVICE_NAME, PORT_NAME } from './wsdl';

@@ -9,6 +9,7 @@ import {
   type SeqrInvoice,
 } from './types';
 import { dropUndefined } from './objects';
+import { isWellFormedText, quoteInput, shortened } from '../values';
 
 export { InvoiceInputError } from './money';
 
@@ -101,7 +102,7 @@ const NOT_XML_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/;
  */
 export function buildInvoice(input: AmountInput | InvoiceInput, defaults: InvoiceDefaults = {}): SeqrInvoice {
   if (input === null || input === undefined || (typeof input !== 'object' && typeof input !== 'number' && typeof input !== 'string')) {
-    throw new InvoiceInputError('invoice', `${String(input)} is not accepted; give an amount such as 149.90 or an object with amount, currency, title and rows`);
+    throw new InvoiceInputError('invoice', `${quoteInput(input)} is not accepted; give an amount such as 149.90 or an object with amount, currency, title and rows`);
   }
   const spec: InvoiceInput = typeof input === 'object' ? input : { amount: input };
 
@@ -162,7 +163,7 @@ function buildRows(rows: unknown, currency: string): Array<{ total: Big; wire: I
       throw new InvoiceInputError(at, 'must be an object with description, quantity, unitPrice or total');
     }
     const quantity = row.quantity === undefined ? new Big(1) : parseDecimal(row.quantity, `${at}.quantity`, QUANTITY_RULES);
-    if (quantity.lte(0)) throw new InvoiceInputError(`${at}.quantity`, `${quantity.toFixed()} must be above 0`);
+    if (quantity.lte(0)) throw new InvoiceInputError(`${at}.quantity`, `${shortened(quantity.toFixed())} must be above 0`);
     const unitPrice = row.unitPrice === undefined ? undefined : parseMoney(row.unitPrice, `${at}.unitPrice`, currency);
     const discount = row.discount === undefined ? undefined : parseMoney(row.discount, `${at}.discount`, currency);
     let total: Big;
@@ -191,15 +192,19 @@ function buildRows(rows: unknown, currency: string): Array<{ total: Big; wire: I
 
 function oneOf<T extends string>(value: unknown, allowed: ReadonlyArray<T>, field: string): T {
   if (typeof value === 'string' && (allowed as ReadonlyArray<string>).includes(value)) return value as T;
-  throw new InvoiceInputError(field, `${JSON.stringify(value)} is not one of ${allowed.join(', ')}`);
+  throw new InvoiceInputError(field, `${quoteInput(value)} is not one of ${allowed.join(', ')}`);
 }
 
-/** Checks optional text: a string, within `max` characters, without characters XML cannot carry. */
+/** Why text with a lone UTF-16 surrogate is refused (here and for every string the client sends). */
+export const LONE_SURROGATE = 'contains a lone UTF-16 surrogate (half of a character such as an emoji, cut off?), which SEQR would get as U+FFFD; give well-formed text';
+
+/** Checks optional text: a string, within `max` characters, without characters XML cannot carry, well-formed UTF-16. */
 export function text(value: unknown, field: string, max: number): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string') throw new InvoiceInputError(field, `must be text, not ${typeof value}`);
   if (value.length > max) throw new InvoiceInputError(field, `is ${value.length} characters long; at most ${max} are accepted`);
   if (NOT_XML_TEXT.test(value)) throw new InvoiceInputError(field, 'contains control characters; give plain text');
+  if (!isWellFormedText(value)) throw new InvoiceInputError(field, LONE_SURROGATE);
   return value;
 }
 
@@ -213,7 +218,7 @@ function httpUrl(value: unknown, field: string): string | undefined {
     parsed = undefined;
   }
   if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
-    throw new InvoiceInputError(field, `${JSON.stringify(url)} is not an http:// or https:// URL`);
+    throw new InvoiceInputError(field, `${quoteInput(url)} is not an http:// or https:// URL`);
   }
   return url;
 }
@@ -221,7 +226,7 @@ function httpUrl(value: unknown, field: string): string | undefined {
 function ean(value: unknown, field: string): string | undefined {
   const code = text(value, field, 14);
   if (code !== undefined && !/^(\d{8}|\d{12,14})$/.test(code)) {
-    throw new InvoiceInputError(field, `${JSON.stringify(code)} is not an EAN/GTIN; give 8, 12, 13 or 14 digits`);
+    throw new InvoiceInputError(field, `${quoteInput(code)} is not an EAN/GTIN; give 8, 12, 13 or 14 digits`);
   }
   return code;
 }
@@ -235,7 +240,7 @@ function issueDateText(value: unknown, now: (() => Date) | undefined): string {
     return localDateTime(value);
   }
   if (typeof value === 'string' && DATE_TIME_TEXT.test(value) && !Number.isNaN(Date.parse(value))) return value;
-  throw new InvoiceInputError('issueDate', `${JSON.stringify(value)} is not a date and time; give a Date or text such as 2026-11-27T10:15:00`);
+  throw new InvoiceInputError('issueDate', `${quoteInput(value)} is not a date and time; give a Date or text such as 2026-11-27T10:15:00`);
 }
 
 /** xs:dateTime in local time without a zone, the form SEQR's examples use. */
@@ -258,7 +263,7 @@ function reservationTimeout(value: unknown, paymentMode: PaymentMode): number | 
     return undefined;
   }
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw new InvoiceInputError('commitReservationTimeout', `${JSON.stringify(value)} is not accepted; give whole seconds above 0, such as 3600`);
+    throw new InvoiceInputError('commitReservationTimeout', `${quoteInput(value)} is not accepted; give whole seconds above 0, such as 3600`);
   }
   return value;
 }

@@ -1,5 +1,6 @@
 import Big from 'big.js';
 import type { SeqrAmount } from './types';
+import { quoteInput, shortened } from '../values';
 
 /**
  * Exact money for SEQR amounts. Every amount is a big.js decimal; JS numbers are accepted only when their
@@ -66,7 +67,7 @@ export function parseDecimal(input: unknown, field: string, rules: DecimalRules)
     if (!DECIMAL_TEXT.test(text) || (floatArtefact && rules.decimals < 10)) {
       throw new InvoiceInputError(
         field,
-        `the number ${text} is not an exact decimal (a floating-point result such as 0.1 + 0.2?); give ${rules.accepted}, ` +
+        `the number ${shortened(text)} is not an exact decimal (a floating-point result such as 0.1 + 0.2?); give ${rules.accepted}, ` +
           'preferably as text',
       );
     }
@@ -76,7 +77,7 @@ export function parseDecimal(input: unknown, field: string, rules: DecimalRules)
     if (!DECIMAL_TEXT.test(text)) {
       throw new InvoiceInputError(
         field,
-        `"${input}" is not a plain decimal (digits, an optional minus sign and a point; no exponent, comma or ` +
+        `${quoteInput(input)} is not a plain decimal (digits, an optional minus sign and a point; no exponent, comma or ` +
           `currency sign); give ${rules.accepted}`,
       );
     }
@@ -89,7 +90,7 @@ export function parseDecimal(input: unknown, field: string, rules: DecimalRules)
   if (decimals > rules.decimals && value.round(rules.decimals).cmp(value) !== 0) {
     throw new InvoiceInputError(
       field,
-      `${text} has more than ${rules.decimals} decimal${rules.decimals === 1 ? '' : 's'}; give ${rules.accepted}`,
+      `${shortened(text)} has more than ${rules.decimals} decimal${rules.decimals === 1 ? '' : 's'}; give ${rules.accepted}`,
     );
   }
   return value;
@@ -113,7 +114,7 @@ export function parseMoney(input: unknown, field: string, currency?: string): Bi
 export function checkMoneySize(value: Big, field: string): void {
   const integerDigits = value.abs().round(0, Big.roundDown).toFixed().length;
   if (integerDigits > MAX_INTEGER_DIGITS) {
-    throw new InvoiceInputError(field, `${value.toFixed(2)} is too large; SEQR accepts at most ${MAX_INTEGER_DIGITS} digits before the point`);
+    throw new InvoiceInputError(field, `${shortened(value.toFixed(2))} is too large; SEQR accepts at most ${MAX_INTEGER_DIGITS} digits before the point`);
   }
 }
 
@@ -122,7 +123,7 @@ export function parseCurrency(input: unknown, field: string): string {
   if (typeof input !== 'string' || !/^[A-Z]{3}$/.test(input)) {
     throw new InvoiceInputError(
       field,
-      `${input === undefined ? 'is missing' : `${JSON.stringify(input)} is not a currency code`}; give an ISO 4217 code ` +
+      `${input === undefined ? 'is missing' : `${quoteInput(input)} is not a currency code`}; give an ISO 4217 code ` +
         'in capitals, such as SEK, EUR or USD',
     );
   }

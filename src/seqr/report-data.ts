@@ -8,21 +8,7 @@
  * and strict mode rejects malformed XML instead of guessing. A DOM library or xml2js would be a second
  * dependency for the same job.
  */
-// sax ships no types; the part used here is declared below.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const sax = require('sax') as {
-  parser(strict: boolean, options?: { trim?: boolean }): SaxParser;
-};
-
-interface SaxParser {
-  onopentag: (tag: { name: string }) => void;
-  onclosetag: (name: string) => void;
-  ontext: (text: string) => void;
-  oncdata: (text: string) => void;
-  onerror: (err: Error) => void;
-  write(xml: string): SaxParser;
-  close(): SaxParser;
-}
+import { sax } from './sax';
 
 export interface ReportData {
   /** The root element's name, which says what report it is. */

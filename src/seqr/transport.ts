@@ -1,6 +1,8 @@
+import { constants as bufferConstants } from 'node:buffer';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { performance } from 'node:perf_hooks';
+import { elementSpans } from './element-scan';
 import { SeqrTransportError, redact, type TransportErrorKind } from './errors';
 
 /**
@@ -18,6 +20,12 @@ import { SeqrTransportError, redact, type TransportErrorKind } from './errors';
  * them too, but as fully built requests: with 2,000 invoices polled every second and a slow SEQR, that is
  * 2,000 live requests, all old enough to be promoted to V8's old generation before they die. A queued call's
  * deadline counts from the call, so a long queue shows up as timeouts, never as calls waiting forever.
+ *
+ * Every peer is treated as hostile: an answer is collected as Buffers up to `maxAnswerBytes` and the call is
+ * aborted (kind `too-large`) as soon as the answer announces or reaches more, so an endless or huge answer costs
+ * at most that much memory per call, and all answers in flight together at most `maxAnswerBytesInFlight` (else
+ * 64 connections could hold 64 of them); and no socket, request, response or timer callback here lets an exception
+ * escape (one there would be an uncaught exception, which ends Node-RED).
  */
 
 export interface TlsOptions {
@@ -33,6 +41,8 @@ export interface TransportOptions {
   tls?: TlsOptions;
   /** Most parallel connections to the endpoint. Default 64. */
   maxSockets?: number;
+  /** Largest answer body accepted, in bytes; a longer one fails the call (kind `too-large`). Default 4 MiB. */
+  maxAnswerBytes?: number;
 }
 
 /** What SeqrClient passes per call as soap's `options` (exoptions here). */
@@ -70,6 +80,27 @@ interface QueuedCall {
 const QUEUE_COMPACT_AT = 1024;
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
+
+/**
+ * 4 MiB: a getPaymentStatus answer is about 1 KB and the other answers are as small, except executeReport,
+ * whose report comes as text and again as base64; 4 MiB holds a report of some ten thousand transactions.
+ * A misbehaving endpoint can make one call hold this much (and its text as the call ends), and all calls
+ * together ANSWERS_IN_FLIGHT_FACTOR times as much: 16 MiB, however many watches poll it.
+ */
+export const DEFAULT_MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+
+/**
+ * All answers being received at once may hold at most this many times `maxAnswerBytes` (16 MiB by default),
+ * but never less than ANSWER_ROOM_PER_SOCKET on every connection. Real answers are about 1 KB, so only a
+ * misbehaving endpoint reaches it, and then the transport's memory no longer grows with `maxSockets`; a few
+ * reports can still arrive at the same time, and with a small limit every connection still has room for one
+ * whole answer.
+ */
+export const ANSWERS_IN_FLIGHT_FACTOR = 4;
+const ANSWER_ROOM_PER_SOCKET = 64 * 1024;
+
+/** An answer must fit in one string once decoded (V8's limit, about 512 M characters). */
+export const MAX_ANSWER_BYTES_LIMIT = bufferConstants.MAX_STRING_LENGTH;
 
 const TLS_ERROR_CODES = new Set([
   'EPROTO',
@@ -111,6 +142,11 @@ export function networkErrorKind(code: string | undefined): TransportErrorKind {
 
 export class SeqrTransport {
   readonly timeoutMs: number;
+  readonly maxAnswerBytes: number;
+  /** Most bytes of answers all calls may hold at once (see ANSWERS_IN_FLIGHT_FACTOR). */
+  readonly maxAnswerBytesInFlight: number;
+  /** Bytes of answers being received, over all calls (see ANSWERS_IN_FLIGHT_FACTOR). */
+  private answerBytesInFlight = 0;
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
   private closed = false;
@@ -129,10 +165,20 @@ export class SeqrTransport {
     if (!(Number.isFinite(this.timeoutMs) && this.timeoutMs > 0)) {
       throw new RangeError(`timeoutMs must be a positive number of milliseconds, not ${String(options.timeoutMs)}`);
     }
+    this.maxAnswerBytes = options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
+    if (!(Number.isInteger(this.maxAnswerBytes) && this.maxAnswerBytes > 0 && this.maxAnswerBytes <= MAX_ANSWER_BYTES_LIMIT)) {
+      throw new RangeError(
+        `maxAnswerBytes must be a whole number of bytes from 1 to ${MAX_ANSWER_BYTES_LIMIT}, not ${String(options.maxAnswerBytes)}`,
+      );
+    }
     this.maxActive = options.maxSockets ?? 64;
     if (!(Number.isInteger(this.maxActive) && this.maxActive > 0)) {
       throw new RangeError(`maxSockets must be a positive whole number, not ${String(options.maxSockets)}`);
     }
+    this.maxAnswerBytesInFlight = Math.max(
+      ANSWERS_IN_FLIGHT_FACTOR * this.maxAnswerBytes,
+      this.maxActive * Math.min(this.maxAnswerBytes, ANSWER_ROOM_PER_SOCKET),
+    );
     const agentOptions = {
       keepAlive: true,
       maxSockets: this.maxActive,
@@ -152,8 +198,17 @@ export class SeqrTransport {
     const operation = options?.operation ?? 'request';
     const secrets = options?.secrets ?? [];
     this.post(url, xml, operation, secrets, (error, status, headers, body) => {
-      if (error) callback(error);
-      else callback(null, { status: status!, headers: headers! }, body);
+      if (error) {
+        callback(error);
+        return;
+      }
+      try {
+        callback(null, { status: status!, headers: headers! }, body);
+      } catch (thrown) {
+        // soap reads the answer inside this callback: if its reader throws, it gets the error to report instead
+        // (its callback settles the caller's promise at most once), so the call fails rather than hangs.
+        callback(new SeqrTransportError(operation, 'parse', { causeMessage: redact(messageOf(thrown), secrets) }));
+      }
     });
     return undefined;
   }
@@ -167,8 +222,9 @@ export class SeqrTransport {
     xml: string,
     operation: string,
     secrets: ReadonlyArray<string>,
-    done: PostDone,
+    callerDone: PostDone,
   ): void {
+    const done = guarded(callerDone, operation, secrets);
     if (this.closed) {
       done(new SeqrTransportError(operation, 'closed'));
       return;
@@ -190,6 +246,11 @@ export class SeqrTransport {
   /** Number of calls waiting for a connection. */
   get queued(): number {
     return this.queue.length - this.queueHead;
+  }
+
+  /** Bytes of answers being received now, over all calls (at most maxAnswerBytesInFlight). */
+  get answerBytesReceiving(): number {
+    return this.answerBytesInFlight;
   }
 
   /** Puts a call on the wire; its slot is given to the next queued call when it settles. */
@@ -235,56 +296,93 @@ export class SeqrTransport {
     let finished = false;
     let timedOut = false;
     let answered = false;
-    // `timer` is set below, before any event can call finish.
+    let timer: NodeJS.Timeout | undefined;
+    let request: http.ClientRequest | undefined;
+    // This call's share of answerBytesInFlight, given back when it ends.
+    let held = 0;
     const finish = (error: SeqrTransportError | null, status?: number, headers?: http.IncomingHttpHeaders, body?: string) => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
+      this.answerBytesInFlight -= held;
+      held = 0;
       done(error, status, headers, body);
     };
-    const request = (this.lastIsHttps ? https : http).request(target, (response) => {
-      answered = true;
-      response.setEncoding('utf8');
-      let body = '';
-      response.on('data', (chunk: string) => {
-        body += chunk;
+    // Ends the call with `error` and drops the connection (a socket with an answer half read cannot be reused).
+    const abort = (error: SeqrTransportError) => {
+      finish(error);
+      request?.destroy();
+    };
+    const limit = this.maxAnswerBytes;
+    const limitInFlight = this.maxAnswerBytesInFlight;
+    try {
+      request = (this.lastIsHttps ? https : http).request(target, (response) => {
+        answered = true;
+        response.on('error', (error: NodeJS.ErrnoException) => {
+          finish(timedOut ? timeoutError(operation, this.timeoutMs) : socketError(operation, error, secrets));
+        });
+        response.on('aborted', () => {
+          finish(timedOut ? timeoutError(operation, this.timeoutMs) : new SeqrTransportError(operation, 'reset', {
+            causeMessage: 'the answer was cut off',
+          }));
+        });
+        const announced = Number(response.headers['content-length']);
+        if (announced > limit) {
+          abort(tooLargeError(operation, limit, `announced ${announced} bytes`));
+          return;
+        }
+        // Buffers, not a growing string: memory stays at most `limit` plus one chunk, and no string gets
+        // longer than V8 allows (`body += chunk` on an endless answer threw RangeError in this callback).
+        const chunks: Buffer[] = [];
+        let received = 0;
+        response.on('data', (chunk: Buffer) => {
+          if (finished) return;
+          received += chunk.length;
+          held += chunk.length;
+          this.answerBytesInFlight += chunk.length;
+          if (received > limit) abort(tooLargeError(operation, limit, `more than ${limit} bytes arrived`));
+          else if (this.answerBytesInFlight > limitInFlight) {
+            abort(tooLargeError(operation, limit, `the answers in flight came to more than ${limitInFlight} bytes together`));
+          } else chunks.push(chunk);
+        });
+        response.on('end', () => {
+          if (finished) return;
+          try {
+            const body = Buffer.concat(chunks, received).toString('utf8');
+            const status = response.statusCode ?? 0;
+            if (status === 200) finish(null, status, response.headers, body);
+            else finish(httpError(operation, status, response.statusMessage, body, secrets));
+          } catch (error) {
+            finish(new SeqrTransportError(operation, 'parse', { causeMessage: redact(messageOf(error), secrets) }));
+          }
+        });
       });
-      response.on('end', () => {
-        const status = response.statusCode ?? 0;
-        if (status === 200) finish(null, status, response.headers, body);
-        else finish(httpError(operation, status, response.statusMessage, body, secrets));
+      request.setHeader('Content-Length', payload.length);
+      request.on('error', (error: NodeJS.ErrnoException) => {
+        if (finished) return;
+        if (timedOut) {
+          finish(timeoutError(operation, this.timeoutMs));
+          return;
+        }
+        // A keep-alive socket the server closed while idle fails at once on reuse; the request never reached the
+        // server, so sending it again on a fresh connection is safe (the pattern Node's documentation gives).
+        if (mayRetryStaleSocket && !answered && request?.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE')) {
+          finished = true;
+          clearTimeout(timer);
+          this.attempt(target, payload, operation, secrets, timeoutMs, false, done);
+          return;
+        }
+        finish(socketError(operation, error, secrets));
       });
-      response.on('error', (error: NodeJS.ErrnoException) => {
-        finish(timedOut ? timeoutError(operation, this.timeoutMs) : socketError(operation, error, secrets));
-      });
-      response.on('aborted', () => {
-        finish(timedOut ? timeoutError(operation, this.timeoutMs) : new SeqrTransportError(operation, 'reset', {
-          causeMessage: 'the answer was cut off',
-        }));
-      });
-    });
-    request.setHeader('Content-Length', payload.length);
-    request.on('error', (error: NodeJS.ErrnoException) => {
-      if (timedOut) {
-        finish(timeoutError(operation, this.timeoutMs));
-        return;
-      }
-      // A keep-alive socket the server closed while idle fails at once on reuse; the request never reached the
-      // server, so sending it again on a fresh connection is safe (the pattern Node's documentation gives).
-      if (mayRetryStaleSocket && !answered && request.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE')) {
-        finished = true;
-        clearTimeout(timer);
-        this.attempt(target, payload, operation, secrets, timeoutMs, false, done);
-        return;
-      }
-      finish(socketError(operation, error, secrets));
-    });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      request.destroy();
-      finish(timeoutError(operation, this.timeoutMs));
-    }, timeoutMs);
-    request.end(payload);
+      timer = setTimeout(() => {
+        timedOut = true;
+        abort(timeoutError(operation, this.timeoutMs));
+      }, timeoutMs);
+      request.end(payload);
+    } catch (error) {
+      // http.request and end() throw synchronously on what they cannot send (e.g. a host name they reject).
+      abort(new SeqrTransportError(operation, 'network', { causeMessage: redact(messageOf(error), secrets) }));
+    }
   }
 
   private target(url: string): http.RequestOptions {
@@ -328,6 +426,28 @@ function timeoutError(operation: string, timeoutMs: number): SeqrTransportError 
   return new SeqrTransportError(operation, 'timeout', { causeMessage: `no complete answer within ${timeoutMs} ms` });
 }
 
+function tooLargeError(operation: string, limit: number, what: string): SeqrTransportError {
+  return new SeqrTransportError(operation, 'too-large', { causeMessage: `${what}; maxAnswerBytes is ${limit}` });
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/**
+ * The caller's callback (soap's reader, a promise), made safe to call from a socket or timer callback: what it
+ * throws is reported as a process warning, not left to become an uncaught exception that ends the process.
+ */
+function guarded(done: PostDone, operation: string, secrets: ReadonlyArray<string>): PostDone {
+  return (error, status, headers, body) => {
+    try {
+      done(error, status, headers, body);
+    } catch (thrown) {
+      process.emitWarning(`SEQR ${operation}: the caller's callback threw: ${redact(messageOf(thrown), secrets)}`, 'SeqrTransportWarning');
+    }
+  };
+}
+
 function socketError(operation: string, error: NodeJS.ErrnoException, secrets: ReadonlyArray<string>): SeqrTransportError {
   const code = error.code;
   return new SeqrTransportError(operation, networkErrorKind(code), {
@@ -362,11 +482,27 @@ export interface SoapFault {
   faultString: string;
 }
 
-const FAULT_ELEMENT = /<(?:[\w.-]+:)?Fault[\s>]/;
+const FAULT_ELEMENT = /<(?:[\w.-]{1,64}:)?Fault[\s>]/;
+/**
+ * A fault is looked for in the first 64 KiB of a body: SEQR's faults are a few hundred bytes, and the fault
+ * string is cut to 300 characters anyway; an answer of megabytes (up to maxAnswerBytes) is then not scanned
+ * and redacted whole on every failed call.
+ */
+const FAULT_SCAN_LENGTH = 64 * 1024;
 
-function elementText(xml: string, name: string): string | undefined {
-  const match = new RegExp(`<(?:[\\w.-]+:)?${name}(?:\\s[^>]*)?>([\\s\\S]*?)</(?:[\\w.-]+:)?${name}\\s*>`).exec(xml);
-  return match ? decodeXmlText(match[1].replace(/<[^>]*>/g, ' ').trim()) : undefined;
+// Prefixes and attributes bounded, and tags inside the text removed by a pattern that stops at the next `<`:
+// each step is linear in the body, however hostile (see element-scan.ts).
+const FAULT_PARTS = ['faultcode', 'Value', 'faultstring', 'Text'] as const;
+const FAULT_PART_TAGS = Object.fromEntries(
+  FAULT_PARTS.map((name) => [
+    name,
+    { open: new RegExp(`<(?:[\\w.-]{1,64}:)?${name}(?:\\s[^<>]{0,1024})?>`, 'g'), close: new RegExp(`</(?:[\\w.-]{1,64}:)?${name}\\s*>`, 'g') },
+  ]),
+) as Record<(typeof FAULT_PARTS)[number], { open: RegExp; close: RegExp }>;
+
+function elementText(xml: string, name: (typeof FAULT_PARTS)[number]): string | undefined {
+  const [span] = elementSpans(xml, FAULT_PART_TAGS[name].open, FAULT_PART_TAGS[name].close, 1);
+  return span ? decodeXmlText(xml.slice(span.contentStart, span.contentEnd).replace(/<[^<>]*>/g, ' ').trim()) : undefined;
 }
 
 /**
@@ -374,7 +510,8 @@ function elementText(xml: string, name: string): string | undefined {
  * SOAP 1.2 form (`Code/Value`, `Reason/Text`) that soap's own server puts in a 1.1 envelope. Undefined when the
  * body holds no fault.
  */
-export function extractFault(body: string): SoapFault | undefined {
+export function extractFault(answer: string): SoapFault | undefined {
+  const body = answer.length > FAULT_SCAN_LENGTH ? answer.slice(0, FAULT_SCAN_LENGTH) : answer;
   if (!FAULT_ELEMENT.test(body)) return undefined;
   const faultCode = elementText(body, 'faultcode') ?? elementText(body, 'Value') ?? '';
   const faultString = elementText(body, 'faultstring') ?? elementText(body, 'Text') ?? '';

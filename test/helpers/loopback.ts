@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { inspect } from 'node:util';
 import type { AddressInfo } from 'node:net';
+import { SeqrClient, type SeqrClientOptions } from '../../src/seqr/client';
 
 /** Servers started by a test file; `stopAll` in `after` closes every one. */
 export class Servers {
@@ -105,6 +106,41 @@ export function envelope(body: string): string {
   );
 }
 
+/** A successful getPaymentStatus answer (ISSUED, version 1) and cancelInvoice answer, as SEQR's server wrote them. */
+export const STATUS_ANSWER = envelope(
+  '<ns2:getPaymentStatusResponse xmlns:ns2="http://external.interfaces.ers.seamless.com/"><return>' +
+    '<resultCode>0</resultCode><resultDescription>SUCCESS</resultDescription><status>ISSUED</status><version>1</version>' +
+    '</return></ns2:getPaymentStatusResponse>',
+);
+export const CANCEL_ANSWER = envelope(
+  '<ns2:cancelInvoiceResponse xmlns:ns2="http://external.interfaces.ers.seamless.com/"><return>' +
+    '<resultCode>0</resultCode><resultDescription>SUCCESS</resultDescription></return></ns2:cancelInvoiceResponse>',
+);
+
+/**
+ * For a describe block: its loopback servers and terminal clients (terminal `till-1` with `password`), all
+ * closed in the block's `after`.
+ */
+export function loopbackClients(password: string): {
+  servers: Servers;
+  client(endpoint: string, options?: Partial<SeqrClientOptions>): SeqrClient;
+} {
+  const servers = new Servers();
+  const made: SeqrClient[] = [];
+  after(async () => {
+    for (const client of made.splice(0)) client.close();
+    await servers.stopAll();
+  });
+  return {
+    servers,
+    client(endpoint, options = {}) {
+      const client = new SeqrClient({ endpoint, principal: { type: 'TERMINALID', id: 'till-1', password }, ...options });
+      made.push(client);
+      return client;
+    },
+  };
+}
+
 export function soapFault(code: string, text: string): string {
   return envelope(`<soap:Fault><faultcode>${code}</faultcode><faultstring>${text}</faultstring></soap:Fault>`);
 }
@@ -130,4 +166,30 @@ export async function failure<T = unknown>(promise: Promise<unknown>): Promise<T
     return error as T;
   }
   assert.fail('expected the call to fail');
+}
+
+/** What a recording endpoint received: one entry per request, with every header and the whole body. */
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/**
+ * An "attacker's" endpoint on 127.0.0.1 that records everything it receives (a connection without a
+ * complete request counts too) and answers 500; close it with closeServer.
+ */
+export async function recordingEndpoint(): Promise<{ url: string; server: http.Server; received: RecordedRequest[]; connections: () => number }> {
+  const received: RecordedRequest[] = [];
+  let connections = 0;
+  const server = http.createServer((request, response) => {
+    void readBody(request).then((body) => {
+      received.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers, body });
+      response.writeHead(500, { 'content-type': 'text/plain' }).end('recorded');
+    });
+  });
+  server.on('connection', () => (connections += 1));
+  await listen(server);
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/soap/merchant/cashregister-2`, server, received, connections: () => connections };
 }
