@@ -120,10 +120,10 @@ async function redeployBetweenNodes(r: CrashRun): Promise<void> {
 }
 
 /** How long after sending a deploy each round lets a PAID answer reach payment status (ms). */
-const ANSWER_AFTER_DEPLOY_MS = [0, 3, 6, 10, 15, 25];
+const ANSWER_AFTER_DEPLOY_MS = [0, 2, 4, 6, 8, 10, 12, 15, 20, 25];
 
 /**
- * Deploys that land while payment status records a PAID: 6 rounds of 3 payments; the first PAID answer of each
+ * Deploys that land while payment status records a PAID: 10 rounds of 2 payments; the first PAID answer of each
  * round waits at the proxy until a full deploy has been sent, then goes on 0–25 ms later (each round another
  * delay), so that the node closes while it records the outcome, just before or just after.
  */
@@ -138,7 +138,7 @@ async function redeployWhileRecording(r: CrashRun): Promise<void> {
       deploy = r.redeploy('full');
       return pause(delayMs);
     };
-    await r.pay(refs.slice(round * 3, round * 3 + 3));
+    await r.pay(refs.slice(round * 2, round * 2 + 2));
     await r.waitFor(() => deploy !== undefined, 5000, `a PAID answer in round ${round + 1}`);
     r.proxy.beforeAnswer = () => undefined;
     await deploy;
@@ -146,15 +146,15 @@ async function redeployWhileRecording(r: CrashRun): Promise<void> {
     await pause(300);
   }
   r.phase = 'after';
-  await r.pay(refs.slice(ANSWER_AFTER_DEPLOY_MS.length * 3));
+  await r.pay(refs.slice(ANSWER_AFTER_DEPLOY_MS.length * 2));
 }
 
 /** How long after a PAID answer leaves the proxy each round's kill -9 comes (ms). */
-const KILL_AFTER_ANSWER_MS = [1, 3, 6, 12];
+const KILL_AFTER_ANSWER_MS = [1, 2, 4, 6, 9, 12];
 const PAID_ANSWER = /<(?:[\w-]+:)?status>PAID<\/(?:[\w-]+:)?status>/;
 
 /**
- * kill -9 while payment status records a PAID (or has just sent it): 4 rounds of 3 payments, each killed 1–12 ms
+ * kill -9 while payment status records a PAID (or has just sent it): 6 rounds of 2 payments, each killed 1–12 ms
  * after the round's first PAID answer left the proxy, one customer paying while down, then the restart; the
  * outcome recorded before the crash must come out after it (marked redelivered where it may have left already).
  */
@@ -171,7 +171,7 @@ function killWhileRecording(signal: Signal) {
         setTimeout(() => (crashed = r.crash(signal)), delayMs);
         return undefined;
       };
-      await r.pay(refs.slice(round * 3, round * 3 + 3));
+      await r.pay(refs.slice(round * 2, round * 2 + 2));
       await r.waitFor(() => crashed !== undefined, 5000, `a PAID answer in round ${round + 1}`);
       r.proxy.beforeAnswer = () => undefined;
       crashed ??= r.crash(signal);
@@ -180,7 +180,7 @@ function killWhileRecording(signal: Signal) {
       await crashed;
       await r.restart(500);
     }
-    await r.pay(refs.slice(16));
+    await r.pay(refs.slice(18));
   };
 }
 
@@ -310,9 +310,9 @@ export const SCENARIOS: Scenario[] = [
   { id: 'K6', title: 'kill -9 right after PAIDs, past the file store\'s 30 s flush', run: afterPaidSentPastFlush('SIGKILL') },
   { id: 'K7', title: 'kill -9 between the nodes, joined by link nodes', flow: { linked: true }, run: betweenNodes('SIGKILL') },
   { id: 'K8', title: "kill -9, back after SEQR's 20 s window", run: longerThanTheWindow('SIGKILL') },
-  { id: 'K9', title: 'kill -9 four times, 1-12 ms after a PAID answer', run: killWhileRecording('SIGKILL') },
+  { id: 'K9', title: 'kill -9 six times, 1-12 ms after a PAID answer', run: killWhileRecording('SIGKILL') },
   ...MOMENTS.map(([n, moment, recipe]) => ({ id: `T${n}`, title: `SIGTERM ${moment}`, run: recipe('SIGTERM') })),
   { id: 'R1', title: 'three redeploys mid-payment', run: redeploys },
   { id: 'R2', title: 'full redeploy between send invoice and payment status', run: redeployBetweenNodes },
-  { id: 'R3', title: 'six full redeploys while PAIDs are being recorded', run: redeployWhileRecording },
+  { id: 'R3', title: 'ten full redeploys while PAIDs are being recorded', run: redeployWhileRecording },
 ];
