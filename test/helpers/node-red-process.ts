@@ -20,7 +20,18 @@ export interface NodeRedOptions {
   credentials?: Record<string, Record<string, string>>;
   /** More settings (JSON values), e.g. `adminAuth`; they override the defaults below. */
   settings?: Record<string, unknown>;
+  /**
+   * settings.js's `contextStorage`: by default a memory store plus a write-through `file` store; `false` leaves
+   * the setting out altogether, as Node-RED's own settings.js does (every context in memory).
+   */
+  contextStorage?: Record<string, unknown> | false;
 }
+
+/** A persistent store that writes through, so a restart finds every open watch. */
+const DEFAULT_CONTEXT_STORAGE = {
+  default: { module: 'memory' },
+  file: { module: 'localfilesystem', config: { cache: false } },
+};
 
 /** Users for `adminAuth` in tests, with bcrypt hashes (cost 8) of their passwords as settings.js holds them. */
 export const TEST_USERS = {
@@ -46,6 +57,7 @@ export class NodeRedProcess {
       throw new Error('dist/nodes is missing: run `npm run build` before this test');
     }
     this.userDir = mkdtempSync(path.join(tmpdir(), 'seqr-nr-'));
+    const contextStorage = options.contextStorage ?? DEFAULT_CONTEXT_STORAGE;
     const settings = {
       uiHost: '127.0.0.1',
       flowFile: 'flows.json',
@@ -54,11 +66,7 @@ export class NodeRedProcess {
       telemetry: { enabled: false },
       editorTheme: { tours: false, palette: { catalogues: [] } },
       logging: { console: { level: 'info', metrics: false, audit: false } },
-      // A persistent store that writes through, so a restart finds every open watch.
-      contextStorage: {
-        default: { module: 'memory' },
-        file: { module: 'localfilesystem', config: { cache: false } },
-      },
+      ...(contextStorage === false ? {} : { contextStorage }),
       ...options.settings,
     };
     writeFileSync(path.join(this.userDir, 'settings.js'), `module.exports = ${JSON.stringify(settings, null, 2)};\n`);
@@ -74,6 +82,8 @@ export class NodeRedProcess {
       env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false' },
     });
     this.child = child;
+    // Only this start's output counts: after a restart the earlier run's "Started flows" is still in `output`.
+    let since = '';
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         reject(new Error(`Node-RED did not start within ${timeoutMs} ms:\n${this.output.slice(-3000)}`));
@@ -81,12 +91,13 @@ export class NodeRedProcess {
       let listening = false;
       const onData = (chunk: Buffer) => {
         this.output += chunk.toString();
-        const match = /Server now running at (http:\/\/127\.0\.0\.1:\d+)/.exec(this.output.slice(-2000));
+        since += chunk.toString();
+        const match = /Server now running at (http:\/\/127\.0\.0\.1:\d+)/.exec(since.slice(-2000));
         if (match) {
           listening = true;
           this.url = match[1];
         }
-        if (listening && /Started flows/.test(this.output.slice(-2000))) {
+        if (listening && /Started flows/.test(since.slice(-2000))) {
           clearTimeout(timer);
           child.stdout?.off('data', onData);
           child.stdout?.on('data', (more: Buffer) => (this.output += more.toString()));
@@ -122,6 +133,27 @@ export class NodeRedProcess {
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
     });
+  }
+
+  /** The running process's id (undefined when it is not running). */
+  get pid(): number | undefined {
+    return this.child && this.child.exitCode === null && this.child.signalCode === null ? this.child.pid : undefined;
+  }
+
+  /**
+   * Sends `signal` at once (synchronously, before this returns its promise: a test can kill in the very tick it
+   * sees something happen) and resolves when the process has exited: SIGKILL is a crash (`kill -9`, nothing
+   * runs), SIGTERM Node-RED's own shutdown. Resolves with how it exited.
+   */
+  kill(signal: 'SIGKILL' | 'SIGTERM'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child?.exitCode ?? null, signal: child?.signalCode ?? null });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      child.once('exit', (code, exitSignal) => resolve({ code, signal: exitSignal }));
+    });
+    child.kill(signal);
+    return exited;
   }
 
   async dispose(): Promise<void> {
