@@ -168,7 +168,8 @@ describe('seqr-payment-status node', function () {
 
     const completed = await nextMessage<Msg>(n.completed);
     assert.equal(completed._msgid, paid._msgid);
-    assert.deepEqual(await storedReferences(n.ps), [], 'the watch is forgotten after its outcome');
+    // Kept for a second after it was sent (while the flow acts on it), then forgotten.
+    await eventually(async () => assert.deepEqual(await storedReferences(n.ps), [], 'the watch is forgotten after its outcome'), 3000);
     await eventually(() => {
       const texts = statusTexts(n.ps);
       assert.deepEqual(texts[0], { fill: 'blue', shape: 'ring', text: 'watching 1' });

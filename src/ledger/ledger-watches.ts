@@ -4,7 +4,8 @@
  * things that makes an outcome exactly-once:
  *   poll answers PAID → the outcome is written into the message → recorded durably → sent → the entry removed.
  * A crash before the record repeats the poll (SEQR still says PAID), a crash between the record and the removal
- * sends the recorded outcome again with `redelivered` marked: nothing is lost, and a repeat is always marked.
+ * (which waits SENT_SETTLE_MS after the send, while the flow acts on the message) sends the recorded outcome again
+ * with `redelivered` marked: nothing is lost, and a repeat is always marked.
  *
  * On start (after a restart, a redeploy, or an adoption) every open entry of this owner is watched again and
  * polled at once, not one interval later: a payment made while Node-RED was down must be fetched within
@@ -156,7 +157,8 @@ export class LedgerWatches<Msg extends object> implements LedgerOwner {
     let redelivered = 0;
     for (const entry of entries) {
       const reference = entry.stored.invoiceReference;
-      if (this.watches.has(reference)) continue;
+      // Being watched here, or sent by this process and only settling before its removal.
+      if (this.watches.has(reference) || entry.sent) continue;
       if (entry.stored.outcome) {
         this.redeliver(entry);
         redelivered++;
@@ -264,7 +266,7 @@ export class LedgerWatches<Msg extends object> implements LedgerOwner {
     if (entry.mayHaveBeenSent) this.outlet.markRedelivered(msg);
     const route = this.outlet.resumedRoute(msg);
     route.send(this.outlet.outputs(outcome.output, msg));
-    this.ledger.finish(entry.stored.invoiceReference);
+    this.ledger.markSent(entry.stored.invoiceReference);
     route.done();
   }
 
@@ -299,7 +301,7 @@ export class LedgerWatches<Msg extends object> implements LedgerOwner {
         if (this.closed) return;
         this.watches.delete(invoiceReference);
         watch.route.send(outputs);
-        this.ledger.finish(invoiceReference);
+        this.ledger.markSent(invoiceReference);
         watch.route.done();
         this.outlet.changed();
       });

@@ -41,6 +41,8 @@ export interface OpenEntry {
   live?: object;
   /** Loaded with a recorded outcome from a run that may have sent it before dying. */
   readonly mayHaveBeenSent: boolean;
+  /** Sent by this process: only waiting for its removal (`markSent`), never to be sent again. */
+  sent?: boolean;
 }
 
 export interface InvoiceRecord {
@@ -59,7 +61,17 @@ export interface PaymentLedgerOptions {
   onStoreError(err: Error): void;
   /** An owner claimed an invoice here (another ledger of the process may drop its unclaimed record of it). */
   onClaim?(invoiceReference: string, ledger: PaymentLedger): void;
+  /** How long a sent outcome stays recorded (`markSent`); default SENT_SETTLE_MS. */
+  sentSettleMs?: number;
 }
+
+/**
+ * How long an outcome stays in the ledger after it was sent. Node-RED hands a sent message to the next nodes on a
+ * later turn of the event loop and they act on it after that (a receipt printed, an order marked paid): a process
+ * killed in that time loses the message with everything else in memory. Kept recorded that long, such an outcome
+ * is sent again after the restart, marked redelivered, instead of lost.
+ */
+export const SENT_SETTLE_MS = 1000;
 
 export class PaymentLedger {
   readonly location: string;
@@ -71,6 +83,8 @@ export class PaymentLedger {
   unreadable = 0;
   private readonly entries = new Map<string, OpenEntry>();
   private readonly owners = new Map<string, LedgerOwner>();
+  /** Removals of sent outcomes, waiting out the settle time. */
+  private readonly settling = new Map<string, ReturnType<typeof setTimeout>>();
 
   constructor(
     private readonly store: LedgerStore,
@@ -123,7 +137,13 @@ export class PaymentLedger {
    * startedAt kept). Returns the entry, or undefined when another running owner holds it.
    */
   claim(invoiceReference: string, owner: string, msg: object, fields: { amount?: string; currency?: string; notificationKey?: string }): OpenEntry | undefined {
-    const existing = this.entries.get(invoiceReference);
+    let existing = this.entries.get(invoiceReference);
+    if (existing?.sent) {
+      // Its last watch ended and was sent (e.g. a TIMEOUT that kept the invoice open): this is a new watch.
+      clearTimeout(this.settling.get(invoiceReference));
+      this.settling.delete(invoiceReference);
+      existing = undefined;
+    }
     const holder = existing?.stored.claimed && existing.stored.owner !== owner ? this.owners.get(existing.stored.owner ?? '') : undefined;
     if (holder) {
       if (!holder.surrender) return undefined;
@@ -159,7 +179,23 @@ export class PaymentLedger {
     await this.store.write([{ invoiceReference, entry: entry.stored }]);
   }
 
-  /** The outcome has been sent (or the watch was stopped): the entry goes. Not awaited by anyone. */
+  /**
+   * The outcome has been sent: it is never sent again by this process, and its entry goes once the flow has had
+   * SENT_SETTLE_MS to act on the message (a crash before that sends it again, marked redelivered).
+   */
+  markSent(invoiceReference: string): void {
+    const entry = this.entries.get(invoiceReference);
+    if (!entry || entry.sent) return;
+    entry.sent = true;
+    const timer = setTimeout(() => {
+      this.settling.delete(invoiceReference);
+      this.finish(invoiceReference);
+    }, this.options.sentSettleMs ?? SENT_SETTLE_MS);
+    timer.unref();
+    this.settling.set(invoiceReference, timer);
+  }
+
+  /** The watch was stopped, or its outcome has settled: the entry goes. Not awaited by anyone. */
   finish(invoiceReference: string): void {
     if (!this.entries.delete(invoiceReference)) return;
     this.write([{ invoiceReference, entry: undefined }]);
@@ -206,9 +242,10 @@ export class PaymentLedger {
   adoptOrphans(adopter: () => LedgerOwner, unclaimedForMs?: number): string[] {
     const now = Date.now();
     const orphans = [...this.entries.values()].filter(
-      ({ stored }) =>
-        !this.owners.has(stored.owner ?? '') ||
-        (unclaimedForMs !== undefined && !stored.claimed && now - stored.startedAt > unclaimedForMs),
+      ({ stored, sent }) =>
+        !sent &&
+        (!this.owners.has(stored.owner ?? '') ||
+          (unclaimedForMs !== undefined && !stored.claimed && now - stored.startedAt > unclaimedForMs)),
     );
     if (orphans.length === 0) return [];
     const owner = adopter();
@@ -225,7 +262,10 @@ export class PaymentLedger {
     return this.store.write([]).catch(() => undefined);
   }
 
+  /** Closes the store; outcomes still settling stay recorded (the next start sends them again, marked). */
   close(): Promise<void> {
+    for (const timer of this.settling.values()) clearTimeout(timer);
+    this.settling.clear();
     return this.store.close();
   }
 

@@ -16,6 +16,7 @@ import { LedgerWatches, type WatchOutlet, type WatchRoute } from '../ledger';
 import { InvoiceInputError, RECEIPT_WIDTHS } from '../seqr';
 import { STATUS, catchableError, failEveryInput, invoiceReferenceOf, isValidReference, refusedOversized, useSeqrConfig } from './adapter-helpers';
 import type { SeqrConfigProblem } from './config-types';
+import { flowsStarted } from './flows-started';
 import {
   amountOfMessage,
   markRedelivered,
@@ -161,7 +162,8 @@ export = function register(RED: NodeAPI): void {
       { owner: node.id, intervalMs, giveUpAfterMs: giveUpAfterS * 1000, onDeadline, registry: watchRegistry },
       outlet,
     );
-    const ready = watches.start().catch((err: Error) => {
+    // After every node of the deploy runs: a resumed outcome sent earlier would be dropped by Node-RED.
+    const ready = flowsStarted(RED, node).then(() => watches.start()).catch((err: Error) => {
       node.error(RED._('seqr-payment-status.errors.ledger-failed', { error: err.message }));
     });
 
