@@ -323,6 +323,10 @@ export class CrashRun {
       failed: false,
       error,
     };
+    // A redelivery is a second copy (the first reached the recorder) or the only one (the first died in the flow).
+    const redelivered = findings.filter((finding) => finding.outcomes.some((outcome) => outcome.redelivered));
+    const only = redelivered.filter((finding) => finding.outcomes.length === 1).length;
+    if (redelivered.length > 0) result.notes.push(`invoices redelivered: ${redelivered.length - only} after a first copy reached the recorder, ${only} whose first copy died on its way through the flow`);
     result.failed = Boolean(error) || result.lost + result.doubled + result.wrong > 0;
     return result;
   }
