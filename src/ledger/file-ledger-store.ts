@@ -88,7 +88,7 @@ export class FileLedgerStore implements LedgerStore {
         if (this.unwritten.length > 0) {
           this.unwritten.push(...batch.lines);
           await this.compact();
-        } else {
+        } else if (batch.lines.length > 0) {
           await this.append(batch.lines);
         }
         if (this.lineCount > Math.max(COMPACT_AFTER, 2 * this.liveKeys.size)) await this.compact(true);
