@@ -9,18 +9,15 @@
  * again (up to the payment's amount).
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { InvoiceInputError, buildInvoice, type InvoiceDefaults } from '../seqr';
-import {
-  STATUS,
-  catchableError,
-  describeTypedInput,
-  evaluateTypedInput,
-  isRecord,
-  isValidReference,
-  noteIfMaybeProcessed,
-  serveMessages,
-  usableConfig,
-} from './adapter-helpers';
+import { InvoiceInputError, buildInvoice } from '../seqr';
+import { isRecord, isValidReference } from '../values';
+import { usableConfig } from './config-lookup';
+import { serveMessages } from './input-lifecycle';
+import { invoiceDefaultsOf } from './invoice-settings';
+import { catchableError, inputError, noteIfMaybeProcessed } from './node-errors';
+import { STATUS } from './node-status';
+import { REFUND_LIMITS, editorSettings } from './shared-limits';
+import { describeTypedInput, evaluateTypedInput } from './typed-input';
 
 interface RefundDef extends NodeDef {
   seqr: string;
@@ -47,12 +44,7 @@ export = function register(RED: NodeAPI): void {
     const node = this;
     const referenceSource = { value: def.reference || 'payload.ersReference', type: def.referenceType || 'msg' };
     const amountSource = { value: def.amount || 'payload.amount', type: def.amountType || 'msg' };
-    const text = (value: string | undefined) => (value ?? '').trim() || undefined;
-    const defaults: InvoiceDefaults = {
-      currency: text(def.currency) ?? 'SEK',
-      title: text(def.title) ?? RED._('seqr-refund.label.default-title'),
-      cashierId: text(def.cashierId),
-    };
+    const defaults = invoiceDefaultsOf(def, RED._('seqr-refund.label.default-title'));
 
     const config = usableConfig(RED, node, def.seqr, defaults);
     if (!config) return;
@@ -64,7 +56,7 @@ export = function register(RED: NodeAPI): void {
         return await evaluateTypedInput(RED, node, source.value, source.type, msg);
       } catch (err) {
         const sentence = RED._('seqr-refund.errors.unreadable', { source: describeTypedInput(RED, source.value, source.type), error: (err as Error).message });
-        throw catchableError(new InvoiceInputError(field, sentence));
+        throw inputError(field, sentence);
       }
     }
 
@@ -72,12 +64,12 @@ export = function register(RED: NodeAPI): void {
       const refundedReference = await read(referenceSource, 'ersReference', msg);
       if (!isValidReference(refundedReference)) {
         const source = describeTypedInput(RED, referenceSource.value, referenceSource.type);
-        throw catchableError(new InvoiceInputError('ersReference', RED._('seqr-refund.errors.no-reference', { source })));
+        throw inputError('ersReference', RED._('seqr-refund.errors.no-reference', { source }));
       }
       const amount = await read(amountSource, 'amount', msg);
       if (!isAmount(amount)) {
         const source = describeTypedInput(RED, amountSource.value, amountSource.type);
-        throw catchableError(new InvoiceInputError('amount', RED._('seqr-refund.errors.no-amount', { source })));
+        throw inputError('amount', RED._('seqr-refund.errors.no-amount', { source }));
       }
       // The paid message names its currency; a refund is always in the payment's currency (49 otherwise).
       const payloadCurrency = isRecord(msg.payload) && typeof msg.payload.currency === 'string' ? msg.payload.currency : undefined;
@@ -101,5 +93,5 @@ export = function register(RED: NodeAPI): void {
     serveMessages(RED, node, config, RED._('seqr-refund.status.refunding'), refund);
   }
 
-  RED.nodes.registerType('seqr-refund', SeqrRefundNode);
+  RED.nodes.registerType('seqr-refund', SeqrRefundNode, { settings: editorSettings('seqrRefundLimits', REFUND_LIMITS) });
 };

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { Client as SoapClient, WSDL, type IHttpClient } from 'soap';
 import { SeqrError, SeqrTransportError, redact } from './errors';
 import { SeqrTransport, extractFault, type TlsOptions, type TransportCallOptions } from './transport';
@@ -27,7 +26,8 @@ import { WSDL_PATH } from './wsdl';
 import { dropUndefined } from './objects';
 import { contextXml, readStatusBody, statusRequest, statusRequestHead } from './status-fast-path';
 import { InvoiceInputError, LONE_SURROGATE } from './invoice';
-import { isWellFormedText } from '../values';
+import { httpUrl, isWellFormedText } from '../values';
+import { PACKAGE } from '../package-info';
 
 export type SeqrPrincipal =
   | { type: 'TERMINALID'; id: string; password: string }
@@ -83,16 +83,12 @@ export interface ReceiptDocumentInput extends Omit<ReceiptDocument, 'receiptData
   receiptData?: string | Buffer;
 }
 
-const PACKAGE = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
-  name: string;
-  version: string;
-};
 /** The clientId sent unless configured otherwise. */
 export const DEFAULT_CLIENT_ID = `${PACKAGE.name} ${PACKAGE.version}`;
 export const DEFAULT_CHANNEL = 'WS';
 
 /** Context lengths SEQR documents (spec §2.1). */
-const CONTEXT_LIMITS = { channel: 40, clientComment: 80, clientReference: 32 } as const;
+export const CONTEXT_LIMITS = { channel: 40, clientComment: 80, clientReference: 32 } as const;
 
 /*
  * The WSDL is parsed once per process and shared by every client (a parsed WSDL is read-only while calling).
@@ -500,13 +496,8 @@ function soapError(operation: string, error: unknown, secrets: ReadonlyArray<str
 }
 
 function checkEndpoint(endpoint: unknown): string {
-  let url: URL | undefined;
-  try {
-    url = typeof endpoint === 'string' ? new URL(endpoint) : undefined;
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+  const url = httpUrl(endpoint);
+  if (!url) {
     throw new TypeError(`SeqrClient: endpoint ${JSON.stringify(endpoint)} is not an http:// or https:// URL`);
   }
   if (url.search.toLowerCase() === '?wsdl') {

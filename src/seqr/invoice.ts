@@ -9,7 +9,7 @@ import {
   type SeqrInvoice,
 } from './types';
 import { dropUndefined } from './objects';
-import { isWellFormedText, quoteInput, shortened } from '../values';
+import { httpUrl, isWellFormedText, quoteInput, shortened } from '../values';
 
 export { InvoiceInputError } from './money';
 
@@ -148,8 +148,8 @@ export function buildInvoice(input: AmountInput | InvoiceInput, defaults: Invoic
     totalAmount: toSeqrAmount(total, currency),
     cashierId: text(spec.cashierId ?? defaults.cashierId, 'cashierId', TEXT_LIMITS.cashierId),
     footer: text(spec.footer ?? defaults.footer, 'footer', TEXT_LIMITS.footer),
-    backURL: httpUrl(spec.backURL ?? defaults.backURL, 'backURL'),
-    notificationUrl: httpUrl(spec.notificationUrl ?? defaults.notificationUrl, 'notificationUrl'),
+    backURL: urlField(spec.backURL ?? defaults.backURL, 'backURL'),
+    notificationUrl: urlField(spec.notificationUrl ?? defaults.notificationUrl, 'notificationUrl'),
     commitReservationTimeout: reservationTimeout(spec.commitReservationTimeout, paymentMode),
   };
   return dropUndefined(invoice);
@@ -208,16 +208,10 @@ export function text(value: unknown, field: string, max: number): string | undef
   return value;
 }
 
-function httpUrl(value: unknown, field: string): string | undefined {
+function urlField(value: unknown, field: string): string | undefined {
   const url = text(value, field, TEXT_LIMITS.url);
   if (url === undefined) return undefined;
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(url);
-  } catch {
-    parsed = undefined;
-  }
-  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+  if (!httpUrl(url)) {
     throw new InvoiceInputError(field, `${quoteInput(url)} is not an http:// or https:// URL`);
   }
   return url;
