@@ -38,7 +38,7 @@ describe('payment status messages', function () {
       lost.push('changed afterwards');
       assert.deepEqual(msg.seqr, { invoiceReference: 'r1', amount: '1.00', resumed: true, lostProperties: ['socket'] });
       markRedelivered(msg);
-      assert.equal(msg.seqr.redelivered, true);
+      assert.equal((msg.seqr as Record<string, unknown>).redelivered, true);
       const bare = {} as NodeMessage & { seqr?: unknown };
       markRedelivered(bare);
       assert.deepEqual(bare.seqr, { redelivered: true });
