@@ -3,8 +3,9 @@
  * error (for a Catch node) naming the payload field.
  */
 import type { NodeAPI, NodeMessage } from 'node-red';
-import { InvoiceInputError, buildInvoice, type CustomerToken, type InvoiceDefaults, type InvoiceInput } from '../seqr';
+import type { CustomerToken, InvoiceDefaults } from '../seqr';
 import { isRecord, isValidReference } from '../values';
+import { invoiceFromMessage } from './invoice-settings';
 import { invoiceReferenceOf } from './message-fields';
 import { inputError } from './node-errors';
 
@@ -35,13 +36,8 @@ export function apiInputs(RED: NodeAPI, defaults: InvoiceDefaults) {
 
     /** An invoice (or an amount, with the payload's currency) in SEQR's form, the node's settings filled in. */
     invoice(input: unknown, field: string, currency: unknown) {
-      try {
-        const withCurrency = isRecord(input) || typeof currency !== 'string' ? input : { amount: input, currency };
-        return buildInvoice(withCurrency as InvoiceInput, defaults);
-      } catch (err) {
-        if (!(err instanceof InvoiceInputError)) throw err;
-        throw inputError(field, RED._('seqr-api.errors.invalid-invoice', { field, error: err.message }));
-      }
+      const withCurrency = isRecord(input) || typeof currency !== 'string' ? input : { amount: input, currency };
+      return invoiceFromMessage(withCurrency, defaults, (err) => inputError(field, RED._('seqr-api.errors.invalid-invoice', { field, error: err.message })));
     },
 
     tokens(value: unknown): CustomerToken[] | undefined {

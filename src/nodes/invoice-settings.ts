@@ -1,6 +1,6 @@
 /** A node's invoice settings (currency, title, cashier…) as buildInvoice defaults, and the check that they work. */
 import type { NodeAPI } from 'node-red';
-import { InvoiceInputError, buildInvoice, type InvoiceDefaults } from '../seqr';
+import { InvoiceInputError, buildInvoice, type InvoiceDefaults, type SeqrInvoice } from '../seqr';
 import { settingText } from '../values';
 import type { SeqrConfigProblem } from './config-types';
 import { INVOICE_SETTINGS } from './shared-limits';
@@ -38,5 +38,17 @@ export function invoiceSettingsProblem(RED: NodeAPI, defaults: InvoiceDefaults):
       message: RED._(sharedKey('common.errors.bad-setting'), { error: err.message }),
       status: RED._(sharedKey('common.status.bad-setting'), { field: err.field }),
     };
+  }
+}
+
+/**
+ * buildInvoice for what a message gave: a mistake in it (InvoiceInputError) becomes `reword(err)`, the error in
+ * the node's own words; anything else is thrown as it is.
+ */
+export function invoiceFromMessage(input: unknown, defaults: InvoiceDefaults, reword: (err: InvoiceInputError) => Error): SeqrInvoice {
+  try {
+    return buildInvoice(input as Parameters<typeof buildInvoice>[0], defaults);
+  } catch (err) {
+    throw err instanceof InvoiceInputError ? reword(err) : err;
   }
 }

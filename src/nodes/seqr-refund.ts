@@ -9,15 +9,14 @@
  * again (up to the payment's amount).
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { InvoiceInputError, buildInvoice } from '../seqr';
 import { isRecord, isValidReference } from '../values';
 import { usableConfig } from './config-lookup';
 import { serveMessages } from './input-lifecycle';
-import { invoiceDefaultsOf } from './invoice-settings';
+import { invoiceDefaultsOf, invoiceFromMessage } from './invoice-settings';
 import { catchableError, inputError, noteIfMaybeProcessed } from './node-errors';
 import { STATUS } from './node-status';
 import { REFUND_LIMITS, editorSettings } from './shared-limits';
-import { describeTypedInput, evaluateTypedInput } from './typed-input';
+import { describeTypedInput, readTypedInput, type TypedInputSource } from './typed-input';
 
 interface RefundDef extends NodeDef {
   seqr: string;
@@ -51,14 +50,8 @@ export = function register(RED: NodeAPI): void {
     const client = config.acquire(node);
 
     /** A typedInput's value for this message; an unreadable expression is the message's fault (`field`). */
-    async function read(source: { value: string; type: string }, field: string, msg: NodeMessage): Promise<unknown> {
-      try {
-        return await evaluateTypedInput(RED, node, source.value, source.type, msg);
-      } catch (err) {
-        const sentence = RED._('seqr-refund.errors.unreadable', { source: describeTypedInput(RED, source.value, source.type), error: (err as Error).message });
-        throw inputError(field, sentence);
-      }
-    }
+    const read = (source: TypedInputSource, field: string, msg: NodeMessage) =>
+      readTypedInput(RED, node, source, msg, (details) => inputError(field, RED._('seqr-refund.errors.unreadable', details)));
 
     async function refund(msg: NodeMessageInFlow, send: (msg: NodeMessage) => void): Promise<void> {
       const refundedReference = await read(referenceSource, 'ersReference', msg);
@@ -73,13 +66,9 @@ export = function register(RED: NodeAPI): void {
       }
       // The paid message names its currency; a refund is always in the payment's currency (49 otherwise).
       const payloadCurrency = isRecord(msg.payload) && typeof msg.payload.currency === 'string' ? msg.payload.currency : undefined;
-      let invoice;
-      try {
-        invoice = buildInvoice({ amount, ...(payloadCurrency ? { currency: payloadCurrency } : {}) }, defaults);
-      } catch (err) {
-        if (!(err instanceof InvoiceInputError)) throw err;
-        throw catchableError(err, RED._('seqr-refund.errors.invalid-amount', { error: err.message }));
-      }
+      const invoice = invoiceFromMessage({ amount, ...(payloadCurrency ? { currency: payloadCurrency } : {}) }, defaults, (err) =>
+        catchableError(err, RED._('seqr-refund.errors.invalid-amount', { error: err.message })),
+      );
 
       const refunded = await client.refundPayment(refundedReference, invoice).catch((err: unknown) => {
         throw noteIfMaybeProcessed(err, RED._('seqr-refund.errors.maybe-refunded'));

@@ -23,18 +23,18 @@
  * status node finds the payment by polling all the same.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { InvoiceInputError, buildInvoice, qrDataUrl, qrPng, qrSvg, type AcknowledgmentMode, type InvoiceDefaults, type PaymentMode } from '../seqr';
+import { InvoiceInputError, qrDataUrl, qrPng, qrSvg, type AcknowledgmentMode, type InvoiceDefaults, type PaymentMode } from '../seqr';
 import { settingText } from '../values';
 import { usableConfig } from './config-lookup';
 import { firstDownstream } from './flow-wiring';
 import { serveMessages } from './input-lifecycle';
-import { invoiceDefaultsOf } from './invoice-settings';
+import { invoiceDefaultsOf, invoiceFromMessage } from './invoice-settings';
 import { catchableError, noteIfMaybeProcessed } from './node-errors';
 import { STATUS } from './node-status';
 import { newNotificationKey, notificationEndpointOf, urlWithKey, type EndpointProblem } from './notification-endpoints';
 import { writeIssued } from './send-invoice-messages';
 import { SEND_INVOICE_LIMITS, editorSettings } from './shared-limits';
-import { describeTypedInput, evaluateTypedInput } from './typed-input';
+import { describeTypedInput, readTypedInput } from './typed-input';
 
 type QrImageFormat = 'none' | 'png' | 'dataurl' | 'svg';
 
@@ -123,12 +123,7 @@ export = function register(RED: NodeAPI): void {
     }
 
     async function sendInvoice(msg: NodeMessageInFlow, send: SendFn): Promise<void> {
-      let input: unknown;
-      try {
-        input = await evaluateTypedInput(RED, node, source.value, source.type, msg);
-      } catch (err) {
-        throw invalidInput(RED._('seqr-send-invoice.errors.unreadable', { source: sourceLabel, error: (err as Error).message }));
-      }
+      const input = await readTypedInput(RED, node, source, msg, (details) => invalidInput(RED._('seqr-send-invoice.errors.unreadable', details)));
       if (Buffer.isBuffer(input) || Array.isArray(input)) {
         throw invalidInput(RED._('seqr-send-invoice.errors.not-an-invoice', { source: sourceLabel }));
       }
@@ -137,13 +132,9 @@ export = function register(RED: NodeAPI): void {
         throw catchableError(err, RED._('seqr-send-invoice.errors.ledger-unusable', { file: ledger.location, error: err.message }));
       });
       const notify = notification();
-      let invoice;
-      try {
-        invoice = buildInvoice(input as Parameters<typeof buildInvoice>[0], notify ? { ...defaults, notificationUrl: notify.url } : defaults);
-      } catch (err) {
-        if (!(err instanceof InvoiceInputError)) throw err;
-        throw catchableError(err, RED._('seqr-send-invoice.errors.invalid-invoice', { source: sourceLabel, error: err.message }));
-      }
+      const invoice = invoiceFromMessage(input, notify ? { ...defaults, notificationUrl: notify.url } : defaults, (err) =>
+        catchableError(err, RED._('seqr-send-invoice.errors.invalid-invoice', { source: sourceLabel, error: err.message })),
+      );
 
       const sent = await client.sendInvoice(invoice).catch((err: unknown) => {
         throw noteIfMaybeProcessed(err, RED._('seqr-send-invoice.errors.maybe-created'));

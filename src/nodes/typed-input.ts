@@ -3,6 +3,12 @@ import type { Node, NodeAPI, NodeMessage } from 'node-red';
 import { FOREIGN_MESSAGE_LENGTH, isRecord, quoteInput, shortened } from '../values';
 import { sharedKey } from './shared-catalog';
 
+/** A typedInput setting of a node: where a value comes from (`payload` of type `msg`, …). */
+export interface TypedInputSource {
+  value: string;
+  type: string;
+}
+
 /** Node-RED's typedInput types whose value comes from a message or a context. */
 export type TypedInputType = 'msg' | 'flow' | 'global' | 'env' | 'str' | 'num' | 'json' | 'bool' | 'jsonata' | 'date' | 'bin';
 
@@ -38,4 +44,22 @@ export function describeTypedInput(RED: NodeAPI, value: string, type: string): s
   if (type === 'msg' || type === 'flow' || type === 'global') return `${type}.${value}`;
   if (type === 'env') return `env.${value}`;
   return RED._(sharedKey('common.label.literal'));
+}
+
+/**
+ * A typedInput's value for this message. An unreadable expression is the message's fault: `unreadable` makes the
+ * node's error from the source as the user knows it (`msg.payload`) and the runtime's error message.
+ */
+export async function readTypedInput(
+  RED: NodeAPI,
+  node: Node,
+  source: TypedInputSource,
+  msg: NodeMessage,
+  unreadable: (details: { source: string; error: string }) => Error,
+): Promise<unknown> {
+  try {
+    return await evaluateTypedInput(RED, node, source.value, source.type, msg);
+  } catch (err) {
+    throw unreadable({ source: describeTypedInput(RED, source.value, source.type), error: (err as Error).message });
+  }
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Client as SoapClient, WSDL, type IHttpClient } from 'soap';
 import { SeqrError, SeqrTransportError, redact } from './errors';
-import { SeqrTransport, extractFault, type TlsOptions, type TransportCallOptions } from './transport';
+import { SeqrTransport, extractFault, type TransportCallOptions, type TransportOptions } from './transport';
 import {
   type ClientContext,
   type CustomerToken,
@@ -33,7 +33,8 @@ export type SeqrPrincipal =
   | { type: 'TERMINALID'; id: string; password: string }
   | { type: 'RESELLERUSER'; id: string; userId: string; password: string };
 
-export interface SeqrClientOptions {
+/** Where and as whom the client calls, and the transport's limits (timeoutMs, tls, maxSockets, maxAnswerBytes). */
+export interface SeqrClientOptions extends TransportOptions {
   /** The service address, e.g. `https://extdev.seqr.com/soap/merchant/cashregister-2` (no `?wsdl`). */
   endpoint: string;
   principal: SeqrPrincipal;
@@ -41,17 +42,6 @@ export interface SeqrClientOptions {
   clientId?: string;
   /** Free label for the calling channel (at most 40 characters); default `WS`. */
   channel?: string;
-  /** Deadline per call in ms; default 10 000. */
-  timeoutMs?: number;
-  /** For https endpoints. */
-  tls?: TlsOptions;
-  /** Most parallel connections to the endpoint; default 64. */
-  maxSockets?: number;
-  /**
-   * Largest answer accepted, in bytes; default 4 MiB (DEFAULT_MAX_ANSWER_BYTES, see there why). A longer answer
-   * is cut off as it arrives and the call fails with a retryable SeqrTransportError of kind `too-large`.
-   */
-  maxAnswerBytes?: number;
 }
 
 /** Optional per-call context fields. */
