@@ -20,6 +20,7 @@ import { failEveryInput, refusedOversized } from './input-lifecycle';
 import { invoiceReferenceOf } from './message-fields';
 import { inputError } from './node-errors';
 import { STATUS } from './node-status';
+import { coalescedStatus } from './coalesced-status';
 import { readPaymentStatusSettings, type PaymentStatusSettingsDef } from './payment-status-settings';
 import { PAYMENT_STATUS_LIMITS, editorSettings } from './shared-limits';
 import { flowsStarted } from './flows-started';
@@ -71,30 +72,19 @@ export = function register(RED: NodeAPI): void {
     let lastOutcome: NodeStatus | undefined;
 
     // ---- status: coalesced, because thousands of watches may start and end within a second ----
-    let statusTimer: ReturnType<typeof setTimeout> | undefined;
-    let shownStatus = '';
-    function refreshStatus(): void {
-      if (statusTimer !== undefined || closed) return;
-      statusTimer = setTimeout(showStatus, STATUS_REFRESH_MS);
-    }
-    function showStatus(): void {
-      statusTimer = undefined;
-      if (closed) return;
-      let status: NodeStatus = lastOutcome ?? {};
-      const watching = watches.size;
-      if (watching > 0) {
+    const status = coalescedStatus(
+      node,
+      () => {
+        const watching = watches.size;
+        if (watching === 0) return lastOutcome ?? {};
         let retrying = 0;
         for (const watch of watches.values()) if (watch.retrying) retrying++;
-        status = retrying > 0
+        return retrying > 0
           ? STATUS.warn(RED._('seqr-payment-status.status.retrying', { count: retrying, total: watching }))
           : STATUS.busy(RED._('seqr-payment-status.status.watching', { count: watching }));
-      }
-      const key = JSON.stringify(status);
-      if (key !== shownStatus) {
-        shownStatus = key;
-        node.status(status);
-      }
-    }
+      },
+      STATUS_REFRESH_MS,
+    );
 
     /** Finishes a resumed message the way `done()` would have (so Complete nodes see it), if the runtime allows. */
     function completeResumed(msg: NodeMessage): DoneFn {
@@ -128,7 +118,7 @@ export = function register(RED: NodeAPI): void {
       resumedRoute: (msg): WatchRoute<NodeMessage> => ({ send: (out) => node.send(out), done: completeResumed(msg) }),
       markResumed,
       markRedelivered,
-      changed: refreshStatus,
+      changed: () => status.refresh(),
       resumed: (count, redelivered) => node.log(RED._('seqr-payment-status.log.resumed', { count: count + redelivered, redelivered })),
       retrying: (event) => node.debug(RED._('seqr-payment-status.log.retrying', { reference: event.invoiceReference, reason: event.reason })),
       cancelRefused: (event) =>
@@ -192,7 +182,7 @@ export = function register(RED: NodeAPI): void {
 
     node.on('close', (removed: boolean, done: () => void) => {
       closed = true;
-      if (statusTimer !== undefined) clearTimeout(statusTimer);
+      status.close();
       // A redeploy or stop leaves the open watches to this node's next instance; a deletion hands them to the
       // configuration, which watches them on and logs their outcomes.
       const { references, written } = watches.close(removed);
