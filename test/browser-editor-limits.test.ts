@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { API_LIMITS, CONFIG_LIMITS, INVOICE_SETTINGS, PAYMENT_STATUS_LIMITS } from '../src/nodes/shared-limits';
+import { API_LIMITS, CONFIG_LIMITS, INVOICE_SETTINGS, PAYMENT_STATUS_LIMITS, REFUND_LIMITS, SEND_INVOICE_LIMITS } from '../src/nodes/shared-limits';
 import { launchChromium, openPage } from './helpers/browser';
 import { NodeRedProcess } from './helpers/node-red-process';
 
@@ -50,8 +50,8 @@ describe('browser: the editor reads the limits it shares with the runtime', func
     assert.deepEqual(settings.seqrConfigLimits, CONFIG_LIMITS);
     assert.deepEqual(settings.seqrPaymentStatusLimits, PAYMENT_STATUS_LIMITS);
     assert.deepEqual(settings.seqrApiLimits, API_LIMITS);
-    assert.deepEqual(settings.seqrSendInvoiceLimits, INVOICE_SETTINGS);
-    assert.deepEqual(settings.seqrRefundLimits, INVOICE_SETTINGS);
+    assert.deepEqual(settings.seqrSendInvoiceLimits, SEND_INVOICE_LIMITS);
+    assert.deepEqual(settings.seqrRefundLimits, REFUND_LIMITS);
   });
 
   it('seqr-config: default endpoint, timeout and answer-size ranges, channel length as the runtime checks them', async function () {
@@ -63,7 +63,7 @@ describe('browser: the editor reads the limits it shares with the runtime', func
     const channel = CONFIG_LIMITS.maxChannelLength;
     assert.deepEqual((await editorField('seqr-config', 'channel', ['x'.repeat(channel), 'x'.repeat(channel + 1)])).valid, [true, false]);
     assert.equal((await editorField('seqr-config', 'userId')).value, CONFIG_LIMITS.defaultResellerUserId);
-    assert.equal((await editorField('seqr-config', 'appScheme')).value, CONFIG_LIMITS.defaultAppScheme);
+    assert.deepEqual(await editorField('seqr-config', 'appScheme', ['', 'seqr+test', '1seqr', 'se qr']), { value: CONFIG_LIMITS.defaultAppScheme, valid: [true, true, false, false] });
   });
 
   it('seqr-payment-status: poll interval and give-up ranges and defaults', async function () {
@@ -77,10 +77,13 @@ describe('browser: the editor reads the limits it shares with the runtime', func
     assert.equal((await editorField('seqr-payment-status', 'receiptWidth')).value, PAYMENT_STATUS_LIMITS.defaultReceiptWidth);
   });
 
-  it('the invoice nodes: the default currency, and seqr-api its report defaults', async function () {
+  it('the invoice nodes: the default currency and modes, and seqr-api its operation and report defaults', async function () {
     for (const type of ['seqr-send-invoice', 'seqr-refund', 'seqr-api']) {
       assert.equal((await editorField(type, 'currency')).value, INVOICE_SETTINGS.defaultCurrency, type);
     }
+    assert.equal((await editorField('seqr-send-invoice', 'paymentMode')).value, SEND_INVOICE_LIMITS.defaultPaymentMode);
+    assert.equal((await editorField('seqr-send-invoice', 'acknowledgmentMode')).value, SEND_INVOICE_LIMITS.defaultAcknowledgmentMode);
+    assert.equal((await editorField('seqr-api', 'operation')).value, API_LIMITS.defaultOperation);
     assert.equal((await editorField('seqr-api', 'reportId')).value, API_LIMITS.defaultReportId);
     assert.equal((await editorField('seqr-api', 'reportRetryInterval')).value, API_LIMITS.defaultReportRetryS);
     assert.equal((await editorField('seqr-api', 'reportGiveUpAfter')).value, API_LIMITS.defaultReportGiveUpS);

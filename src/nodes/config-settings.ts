@@ -8,6 +8,7 @@ import { httpUrl } from '../values';
 import type { SeqrConfigCredentials, SeqrConfigDef, SeqrConfigProblem } from './config-types';
 import { CONFIG_LIMITS, type SettingRange } from './shared-limits';
 
+const APP_SCHEME = new RegExp(CONFIG_LIMITS.appSchemePattern);
 const { defaultEndpoint: DEFAULT_ENDPOINT, defaultResellerUserId: DEFAULT_RESELLER_USER_ID, timeoutMs: TIMEOUT_MS, maxAnswerKiB: MAX_ANSWER_KIB } = CONFIG_LIMITS;
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
 
@@ -74,7 +75,7 @@ export function readSettings(
   if (ca !== '' && !PEM_CERTIFICATE.test(ca)) return problem('ca', 'bad-ca');
 
   const appScheme = (def.appScheme ?? '').trim() || CONFIG_LIMITS.defaultAppScheme;
-  if (!/^[A-Za-z][A-Za-z0-9+.-]*$/.test(appScheme)) return problem('appScheme', 'bad-app-scheme');
+  if (!APP_SCHEME.test(appScheme)) return problem('appScheme', 'bad-app-scheme');
 
   const principal: SeqrPrincipal =
     principalType === 'RESELLERUSER' ? { type: principalType, id, userId, password } : { type: principalType, id, password };

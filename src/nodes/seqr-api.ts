@@ -62,7 +62,7 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const defaults = invoiceDefaultsOf(def, RED._('seqr-api.label.default-title'));
-    const configuredOperation: ApiOperation = isApiOperation(def.operation) ? def.operation : 'updateInvoice';
+    const configuredOperation: ApiOperation = isApiOperation(def.operation) ? def.operation : API_LIMITS.defaultOperation;
     const reportRetryMs = seconds(def.reportRetryInterval, API_LIMITS.defaultReportRetryS) * 1000;
     const reportGiveUpMs = seconds(def.reportGiveUpAfter, API_LIMITS.defaultReportGiveUpS) * 1000;
     const defaultReportId = settingText(def.reportId) ?? API_LIMITS.defaultReportId;

@@ -5,7 +5,7 @@
  * camelCase (runtime settings.js registerNodeSettings), e.g. RED.settings.seqrConfigLimits. Plain data only: it
  * travels as JSON.
  */
-import { CONTEXT_LIMITS, DEFAULT_MAX_ANSWER_BYTES, DEFAULT_TIMEOUT_MS } from '../seqr';
+import { CONTEXT_LIMITS, DEFAULT_ACKNOWLEDGMENT_MODE, DEFAULT_MAX_ANSWER_BYTES, DEFAULT_PAYMENT_MODE, DEFAULT_TIMEOUT_MS } from '../seqr';
 import { DEFAULT_ENDPOINT, DEFAULT_RESELLER_USER_ID } from './config-types';
 
 /** An inclusive range of a numeric setting, with the value a new node gets. */
@@ -23,6 +23,8 @@ export const CONFIG_LIMITS = {
   defaultEndpoint: DEFAULT_ENDPOINT,
   defaultResellerUserId: DEFAULT_RESELLER_USER_ID,
   defaultAppScheme: 'SEQR',
+  /** An app scheme is a URI scheme (RFC 3986 §3.1); as RegExp source, because the editor gets JSON. */
+  appSchemePattern: '^[A-Za-z][A-Za-z0-9+.-]*$',
   /** Request timeout in ms. */
   timeoutMs: { min: 100, max: 120_000, default: DEFAULT_TIMEOUT_MS } satisfies SettingRange,
   /** Below 16 KiB a sendInvoice answer with a long QR text could be refused; above 256 MiB the limit guards little. */
@@ -45,14 +47,22 @@ export const PAYMENT_STATUS_LIMITS = {
 /** seqr-api (RED.settings.seqrApiLimits). */
 export const API_LIMITS = {
   ...INVOICE_SETTINGS,
+  /** The operation of a node whose setting names none (or one it does not know). */
+  defaultOperation: 'updateInvoice',
   defaultReportId: 'Reconciliation/Shop.xml',
   /** SEQR's advice: ask for a report that is not ready again after 3–5 s. */
   defaultReportRetryS: 3,
   defaultReportGiveUpS: 60,
 } as const;
 
-/** seqr-send-invoice (RED.settings.seqrSendInvoiceLimits) and seqr-refund (RED.settings.seqrRefundLimits). */
-export const SEND_INVOICE_LIMITS = INVOICE_SETTINGS;
+/** seqr-send-invoice (RED.settings.seqrSendInvoiceLimits): the modes buildInvoice sends when the node names none. */
+export const SEND_INVOICE_LIMITS = {
+  ...INVOICE_SETTINGS,
+  defaultPaymentMode: DEFAULT_PAYMENT_MODE,
+  defaultAcknowledgmentMode: DEFAULT_ACKNOWLEDGMENT_MODE,
+} as const;
+
+/** seqr-refund (RED.settings.seqrRefundLimits). */
 export const REFUND_LIMITS = INVOICE_SETTINGS;
 
 /** registerType's `settings` that hand `limits` to the editor as RED.settings[name]. */

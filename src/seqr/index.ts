@@ -15,6 +15,8 @@ export { SeqrError, SeqrTransportError, isRetryable, maybeProcessed, type Transp
 export { DEFAULT_MAX_ANSWER_BYTES, DEFAULT_TIMEOUT_MS, type TlsOptions } from './transport';
 export {
   buildInvoice,
+  DEFAULT_ACKNOWLEDGMENT_MODE,
+  DEFAULT_PAYMENT_MODE,
   TEXT_LIMITS,
   type AmountInput,
   type InvoiceDefaults,

@@ -79,6 +79,10 @@ export const TEXT_LIMITS = {
   unit: 20,
 } as const;
 
+/** The modes an invoice is sent with when neither the input nor the defaults name one (see buildInvoice). */
+export const DEFAULT_PAYMENT_MODE: PaymentMode = 'IMMEDIATE_DEBIT';
+export const DEFAULT_ACKNOWLEDGMENT_MODE: AcknowledgmentMode = 'NO_ACKNOWLEDGMENT';
+
 const QUANTITY_RULES = { decimals: 3, accepted: 'a quantity above 0 with at most three decimals, such as 1 or 0.350' };
 const TAX_RATE_RULES = { decimals: 4, accepted: 'a tax rate in percent, such as 25 or 12.5' };
 
@@ -107,9 +111,9 @@ export function buildInvoice(input: AmountInput | InvoiceInput, defaults: Invoic
   const spec: InvoiceInput = typeof input === 'object' ? input : { amount: input };
 
   const currency = parseCurrency(spec.currency ?? defaults.currency, 'currency');
-  const paymentMode = oneOf(spec.paymentMode ?? defaults.paymentMode ?? 'IMMEDIATE_DEBIT', PAYMENT_MODES, 'paymentMode');
+  const paymentMode = oneOf(spec.paymentMode ?? defaults.paymentMode ?? DEFAULT_PAYMENT_MODE, PAYMENT_MODES, 'paymentMode');
   const acknowledgmentMode = oneOf(
-    spec.acknowledgmentMode ?? defaults.acknowledgmentMode ?? 'NO_ACKNOWLEDGMENT',
+    spec.acknowledgmentMode ?? defaults.acknowledgmentMode ?? DEFAULT_ACKNOWLEDGMENT_MODE,
     ACKNOWLEDGMENT_MODES,
     'acknowledgmentMode',
   );
