@@ -2,6 +2,27 @@
 
 const MAX_REFERENCE_LENGTH = 128;
 
+/**
+ * `value` as a URL when it is an absolute http:// or https:// URL, else undefined (not text, not a URL, another
+ * scheme). The one check behind every endpoint, notificationUrl, backURL and public base URL of this package.
+ */
+export function httpUrl(value: unknown): URL | undefined {
+  if (typeof value !== 'string') return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
+}
+
+/** A setting or form field as text: a string trimmed, a number written out; undefined when empty or anything else. */
+export function settingText(value: unknown): string | undefined {
+  const text = typeof value === 'string' ? value.trim() : typeof value === 'number' ? String(value) : '';
+  return text === '' ? undefined : text;
+}
+
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
 }

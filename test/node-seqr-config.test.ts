@@ -3,7 +3,7 @@ import * as tls from 'node:tls';
 import { startEmulator, type EmulatorHandle } from '../src/emulator';
 import { buildInvoice, DEFAULT_CLIENT_ID, type SeqrClient, type SeqrTransportError } from '../src/seqr';
 import type { SeqrConfigNode } from '../src/nodes/config-types';
-import type { SeqrConfigError } from '../src/nodes/adapter-helpers';
+import type { SeqrConfigError } from '../src/nodes/node-errors';
 import { helper, NODE_MODULES, TAB, callsOf, everythingLogged, type FlowNode, type TestNode } from './helpers/node-red';
 import { LOOPBACK_CERT, Servers, closeServer, envelope, failure, tlsFront } from './helpers/loopback';
 

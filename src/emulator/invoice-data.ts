@@ -11,6 +11,7 @@ import {
 } from '../seqr/types';
 import { ACCEPTED_CURRENCIES, hasCents, readDecimal } from './amounts';
 import { ResultCodeError } from './errors';
+import { httpUrl } from '../values';
 
 /**
  * What SEQR accepted of an invoice sent by a merchant (sendInvoice, updateInvoice, refundPayment). SEQR required
@@ -112,13 +113,7 @@ function enumValue<T extends string>(value: unknown, allowed: readonly T[], fiel
 function readNotificationUrl(value: unknown): string | undefined {
   const raw = text(value)?.trim();
   if (raw === undefined || raw === '') return undefined;
-  let url: URL | undefined;
-  try {
-    url = new URL(raw);
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+  if (!httpUrl(raw)) {
     throw new ResultCodeError(64, 'notificationUrl is not an http(s) URL');
   }
   return raw;

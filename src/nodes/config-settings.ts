@@ -3,16 +3,13 @@
  * it is deployed and by its editor buttons (seqr-config-admin.ts) for the settings in the open dialog.
  */
 import type { NodeAPI } from 'node-red';
-import { DEFAULT_CHANNEL, DEFAULT_CLIENT_ID, DEFAULT_MAX_ANSWER_BYTES, DEFAULT_TIMEOUT_MS, type SeqrClientOptions, type SeqrPrincipal } from '../seqr';
-import { DEFAULT_ENDPOINT, DEFAULT_RESELLER_USER_ID, type SeqrConfigCredentials, type SeqrConfigDef, type SeqrConfigProblem } from './config-types';
+import { DEFAULT_CHANNEL, DEFAULT_CLIENT_ID, type SeqrClientOptions, type SeqrPrincipal } from '../seqr';
+import { httpUrl } from '../values';
+import type { SeqrConfigCredentials, SeqrConfigDef, SeqrConfigProblem } from './config-types';
+import { CONFIG_LIMITS, type SettingRange } from './shared-limits';
 
-const MIN_TIMEOUT_MS = 100;
-const MAX_TIMEOUT_MS = 120_000;
-/** Below 16 KiB a sendInvoice answer with a long QR text could be refused; above 256 MiB the limit guards little. */
-const MIN_MAX_ANSWER_KIB = 16;
-const MAX_MAX_ANSWER_KIB = 256 * 1024;
-/** SEQR documents 40 characters for the channel (§2.1). */
-const MAX_CHANNEL_LENGTH = 40;
+const APP_SCHEME = new RegExp(CONFIG_LIMITS.appSchemePattern);
+const { defaultEndpoint: DEFAULT_ENDPOINT, defaultResellerUserId: DEFAULT_RESELLER_USER_ID, timeoutMs: TIMEOUT_MS, maxAnswerKiB: MAX_ANSWER_KIB } = CONFIG_LIMITS;
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
 
 /**
@@ -23,16 +20,17 @@ const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE
  * password only for the destination it was stored with (seqr-config-admin.ts).
  */
 export function passwordDestination(def: Partial<Pick<SeqrConfigDef, 'endpoint' | 'verifyServerCert' | 'ca'>>): string | undefined {
-  const endpoint = (typeof def.endpoint === 'string' ? def.endpoint.trim() : '') || DEFAULT_ENDPOINT;
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    return undefined;
-  }
+  const url = httpUrl((typeof def.endpoint === 'string' ? def.endpoint.trim() : '') || DEFAULT_ENDPOINT);
+  if (!url) return undefined;
   if (url.protocol === 'http:') return JSON.stringify([url.href]);
-  if (url.protocol !== 'https:') return undefined;
   return JSON.stringify([url.href, def.verifyServerCert !== false, typeof def.ca === 'string' ? def.ca.trim() : '']);
+}
+
+/** An integer setting within `range` (empty: its default), or undefined when it is anything else. */
+function integerIn(value: number | string | undefined, range: SettingRange): number | undefined {
+  const text = String(value ?? '').trim();
+  const number = text === '' ? range.default : Number(text);
+  return Number.isInteger(number) && number >= range.min && number <= range.max ? number : undefined;
 }
 
 /** The settings that make a client, or the first problem found (checked in the order the form shows them). */
@@ -51,13 +49,8 @@ export function readSettings(
   });
 
   const endpoint = (def.endpoint ?? '').trim() || DEFAULT_ENDPOINT;
-  let url: URL | undefined;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) return problem('endpoint', 'bad-endpoint');
+  const url = httpUrl(endpoint);
+  if (!url) return problem('endpoint', 'bad-endpoint');
   if (url.search.toLowerCase() === '?wsdl') return problem('endpoint', 'wsdl-endpoint');
 
   const principalType: SeqrPrincipal['type'] = def.principalType === 'RESELLERUSER' ? 'RESELLERUSER' : 'TERMINALID';
@@ -68,25 +61,21 @@ export function readSettings(
   if (password === '') return problem('password', 'missing-password');
 
   const channel = (def.channel ?? '').trim() || DEFAULT_CHANNEL;
-  if (channel.length > MAX_CHANNEL_LENGTH) return problem('channel', 'long-channel', { max: MAX_CHANNEL_LENGTH });
+  if (channel.length > CONFIG_LIMITS.maxChannelLength) return problem('channel', 'long-channel', { max: CONFIG_LIMITS.maxChannelLength });
 
-  const timeoutText = String(def.timeout ?? '').trim();
-  const timeoutMs = timeoutText === '' ? DEFAULT_TIMEOUT_MS : Number(timeoutText);
-  if (!Number.isInteger(timeoutMs) || timeoutMs < MIN_TIMEOUT_MS || timeoutMs > MAX_TIMEOUT_MS) {
-    return problem('timeout', 'bad-timeout', { min: MIN_TIMEOUT_MS, max: MAX_TIMEOUT_MS });
-  }
+  const timeoutMs = integerIn(def.timeout, TIMEOUT_MS);
+  if (timeoutMs === undefined) return problem('timeout', 'bad-timeout', { min: TIMEOUT_MS.min, max: TIMEOUT_MS.max });
 
-  const maxAnswerText = String(def.maxAnswerKiB ?? '').trim();
-  const maxAnswerKiB = maxAnswerText === '' ? DEFAULT_MAX_ANSWER_BYTES / 1024 : Number(maxAnswerText);
-  if (!Number.isInteger(maxAnswerKiB) || maxAnswerKiB < MIN_MAX_ANSWER_KIB || maxAnswerKiB > MAX_MAX_ANSWER_KIB) {
-    return problem('maxAnswerKiB', 'bad-max-answer', { min: MIN_MAX_ANSWER_KIB, max: MAX_MAX_ANSWER_KIB, default: DEFAULT_MAX_ANSWER_BYTES / 1024 });
+  const maxAnswerKiB = integerIn(def.maxAnswerKiB, MAX_ANSWER_KIB);
+  if (maxAnswerKiB === undefined) {
+    return problem('maxAnswerKiB', 'bad-max-answer', { min: MAX_ANSWER_KIB.min, max: MAX_ANSWER_KIB.max, default: MAX_ANSWER_KIB.default });
   }
 
   const ca = (def.ca ?? '').trim();
   if (ca !== '' && !PEM_CERTIFICATE.test(ca)) return problem('ca', 'bad-ca');
 
-  const appScheme = (def.appScheme ?? '').trim() || 'SEQR';
-  if (!/^[A-Za-z][A-Za-z0-9+.-]*$/.test(appScheme)) return problem('appScheme', 'bad-app-scheme');
+  const appScheme = (def.appScheme ?? '').trim() || CONFIG_LIMITS.defaultAppScheme;
+  if (!APP_SCHEME.test(appScheme)) return problem('appScheme', 'bad-app-scheme');
 
   const principal: SeqrPrincipal =
     principalType === 'RESELLERUSER' ? { type: principalType, id, userId, password } : { type: principalType, id, password };

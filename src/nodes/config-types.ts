@@ -32,10 +32,10 @@ export interface SeqrConfigProblem {
  *
  * Typical use in an adapter's constructor:
  * ```ts
- * const { config, problem } = useSeqrConfig(RED, def.seqr); // from adapter-helpers
- * if (problem) … red status, fail every input with problem.message
+ * const config = usableConfig(RED, node, def.seqr);   // config-lookup.ts: on a problem the node fails every input
+ * if (!config) return;
  * const client = config.acquire(node);                 // SeqrClient, also a PaymentStatusSource
- * node.on('close', (removed, done) => { config.release(node); done(); });
+ * serveMessages(RED, node, config, busyText, handle);  // input-lifecycle.ts: releases the client on close
  * ```
  */
 export interface SeqrConfigNode extends Node {

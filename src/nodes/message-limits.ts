@@ -4,7 +4,7 @@
  * and fan-out; a message nested a few thousand levels deep overflows the stack there and takes the whole
  * runtime down ("Maximum call stack size exceeded", an uncaught exception). So each SEQR node measures a
  * message before doing anything with it, without recursion and with a bounded number of steps, and refuses one
- * deeper than MAX_MESSAGE_DEPTH or holding more than MAX_MESSAGE_VALUES values (adapter-helpers.ts reports it
+ * deeper than MAX_MESSAGE_DEPTH or holding more than MAX_MESSAGE_VALUES values (input-lifecycle.ts reports it
  * on a copy that leaves the offending properties out). No Node-RED here: plain values only.
  */
 

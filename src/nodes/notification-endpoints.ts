@@ -6,6 +6,7 @@
  * SEQR and this process know (see the nodes' help).
  */
 import { randomBytes } from 'node:crypto';
+import { httpUrl } from '../values';
 
 /** The query parameter that carries the key. */
 export const NOTIFICATION_KEY_PARAM = 'key';
@@ -22,6 +23,22 @@ export function urlWithKey(endpointUrl: string, key: string): string {
   const url = new URL(endpointUrl);
   url.searchParams.set(NOTIFICATION_KEY_PARAM, key);
   return url.toString();
+}
+
+/** The path as the core http-in node takes it: leading slash added; undefined when empty or with spaces. */
+export function routePath(url: string | undefined): string | undefined {
+  const trimmed = (url ?? '').trim();
+  if (trimmed === '' || /\s/.test(trimmed)) return undefined;
+  return trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
+}
+
+/** The public endpoint URL (base + path), undefined when no base is set; throws on a base that is no http(s) URL. */
+export function publicEndpoint(base: string | undefined, path: string): string | undefined {
+  const trimmed = (base ?? '').trim();
+  if (trimmed === '') return undefined;
+  const url = httpUrl(trimmed);
+  if (!url || url.search !== '' || url.hash !== '') throw new Error('not an http(s) base URL');
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}${path}`;
 }
 
 /** seqr-config id → (seqr-notification node id → its public endpoint URL, if it has one). */

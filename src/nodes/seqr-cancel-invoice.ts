@@ -8,8 +8,13 @@
  * paid, which is what the flow asked for; the output says `alreadyCanceled: true`. A cancel is safe to send again.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { InvoiceInputError, SeqrError, resultCode } from '../seqr';
-import { STATUS, catchableError, invoiceReferenceOf, isValidReference, serveMessages, usableConfig } from './adapter-helpers';
+import { SeqrError, resultCode } from '../seqr';
+import { isValidReference } from '../values';
+import { usableConfig } from './config-lookup';
+import { serveMessages } from './input-lifecycle';
+import { invoiceReferenceOf } from './message-fields';
+import { inputError } from './node-errors';
+import { STATUS } from './node-status';
 
 interface CancelInvoiceDef extends NodeDef {
   seqr: string;
@@ -28,7 +33,7 @@ export = function register(RED: NodeAPI): void {
     async function cancel(msg: NodeMessageInFlow, send: (msg: NodeMessage) => void): Promise<void> {
       const invoiceReference = invoiceReferenceOf(msg);
       if (!isValidReference(invoiceReference)) {
-        throw catchableError(new InvoiceInputError('invoiceReference', RED._('seqr-cancel-invoice.errors.no-reference')));
+        throw inputError('invoiceReference', RED._('seqr-cancel-invoice.errors.no-reference'));
       }
       let alreadyCanceled = false;
       try {

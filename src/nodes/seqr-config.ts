@@ -20,7 +20,9 @@ import { LedgerWatches, acquireLedger, ledgerFileOf, releaseLedger, type LedgerO
 import { watchRegistry } from '../watcher';
 import { orphanOutlet } from './orphan-outlet';
 import { CLOSE_GRACE_MS, DEFAULT_ENDPOINT, SEQR_CONFIG_TYPE, type SeqrConfigCredentials, type SeqrConfigDef, type SeqrConfigNode } from './config-types';
-import { SeqrConfigError, copyErrorCodeOnOldRuntimes } from './adapter-helpers';
+import { SeqrConfigError } from './node-errors';
+import { copyErrorCodeOnOldRuntimes } from './catch-error-code';
+import { CONFIG_LIMITS, editorSettings } from './shared-limits';
 import { passwordDestination, readSettings } from './config-settings';
 import { registerAdminEndpoints } from './seqr-config-admin';
 
@@ -158,6 +160,7 @@ export = function register(RED: NodeAPI): void {
       principalId: { type: 'text' },
       password: { type: 'password' },
     },
+    settings: editorSettings('seqrConfigLimits', CONFIG_LIMITS),
   });
   registerAdminEndpoints(RED);
 };

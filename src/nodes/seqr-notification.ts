@@ -20,11 +20,14 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { watchRegistry } from '../watcher';
-import { STATUS, isRecord, isValidReference } from './adapter-helpers';
+import { isRecord, isValidReference } from '../values';
+import { STATUS } from './node-status';
 import {
   NOTIFICATION_KEY_PARAM,
   NOTIFICATION_KEY_PATTERN,
+  publicEndpoint,
   registerNotificationEndpoint,
+  routePath,
   unregisterNotificationEndpoint,
 } from './notification-endpoints';
 
@@ -53,24 +56,6 @@ interface HttpNodeApp {
 }
 
 const MAX_BODY_BYTES = 8 * 1024;
-
-/** The path as the core http-in node takes it: leading slash added; undefined when empty or with spaces. */
-function routePath(url: string | undefined): string | undefined {
-  const trimmed = (url ?? '').trim();
-  if (trimmed === '' || /\s/.test(trimmed)) return undefined;
-  return trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
-}
-
-/** The public endpoint URL (base + path), undefined when no base is set; throws on a base that is no http(s) URL. */
-function publicEndpoint(base: string | undefined, path: string): string | undefined {
-  const trimmed = (base ?? '').trim();
-  if (trimmed === '') return undefined;
-  const url = new URL(trimmed);
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search !== '' || url.hash !== '') {
-    throw new Error('not an http(s) base URL');
-  }
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}${path}`;
-}
 
 /** The body's fields: form-encoded or JSON; read here (up to MAX_BODY_BYTES) unless a middleware already did. */
 function readFields(req: Request): Promise<Record<string, unknown>> {

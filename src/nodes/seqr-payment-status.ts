@@ -11,11 +11,18 @@
  * changes an update never sees the later outcome written into it, and vice versa.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
-import { type DeadlinePolicy, watchRegistry } from '../watcher';
+import { watchRegistry } from '../watcher';
 import { LedgerWatches, type WatchOutlet, type WatchRoute } from '../ledger';
-import { InvoiceInputError, RECEIPT_WIDTHS } from '../seqr';
-import { STATUS, catchableError, failEveryInput, invoiceReferenceOf, isValidReference, refusedOversized, useSeqrConfig } from './adapter-helpers';
+import { isValidReference } from '../values';
+import { useSeqrConfig } from './config-lookup';
 import type { SeqrConfigProblem } from './config-types';
+import { failEveryInput, refusedOversized } from './input-lifecycle';
+import { invoiceReferenceOf } from './message-fields';
+import { inputError } from './node-errors';
+import { STATUS } from './node-status';
+import { coalescedStatus } from './coalesced-status';
+import { readPaymentStatusSettings, type PaymentStatusSettingsDef } from './payment-status-settings';
+import { PAYMENT_STATUS_LIMITS, editorSettings } from './shared-limits';
 import { flowsStarted } from './flows-started';
 import {
   amountOfMessage,
@@ -27,62 +34,37 @@ import {
   writeUpdate,
 } from './payment-status-messages';
 
-interface PaymentStatusNodeDef extends NodeDef {
+interface PaymentStatusNodeDef extends NodeDef, PaymentStatusSettingsDef {
   seqr: string;
-  interval: number | string;
-  giveUpAfter: number | string;
-  onDeadline: DeadlinePolicy | '';
-  /** Columns of the printer msg.receiptText is laid out for. */
-  receiptWidth: number | string;
 }
 
 type SendFn = (msg: Array<NodeMessage | null>) => void;
 type DoneFn = (err?: Error) => void;
 
-const DEFAULT_INTERVAL_MS = 1000;
-/** SEQR reverses a payment nobody fetched within ~20 s: polls further apart than this get a warning. */
-const SLOW_INTERVAL_MS = 1000;
-const MIN_INTERVAL_MS = 50;
-const MAX_INTERVAL_MS = 10_000;
-const DEFAULT_GIVE_UP_AFTER_S = 120;
-const MAX_GIVE_UP_AFTER_S = 24 * 60 * 60;
 const STATUS_REFRESH_MS = 100;
 /** SEQR's acknowledgement window (protocol §5.4): down longer than this, a payment may have been reversed. */
 const ACK_WINDOW_MS = 20_000;
-
-function parseNumber(value: number | string | undefined, fallback: number): number {
-  if (value === undefined || value === '') return fallback;
-  return typeof value === 'number' ? value : Number(value);
-}
 
 export = function register(RED: NodeAPI): void {
   function SeqrPaymentStatusNode(this: Node, def: PaymentStatusNodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const intervalMs = parseNumber(def.interval, DEFAULT_INTERVAL_MS);
-    const giveUpAfterS = parseNumber(def.giveUpAfter, DEFAULT_GIVE_UP_AFTER_S);
-    const onDeadline: DeadlinePolicy = def.onDeadline === 'keep' ? 'keep' : 'cancel';
-    const receiptWidth = RECEIPT_WIDTHS.find((width) => width === Number(def.receiptWidth)) ?? 32;
 
     // The node's own settings first (logged here); a configuration problem is logged by the config node.
-    const settingProblem = (field: string, key: string, params: Record<string, string | number>): SeqrConfigProblem => ({
-      field,
-      message: RED._(`seqr-payment-status.errors.${key}`, params),
-      status: RED._(`seqr-payment-status.status.${key}`),
-    });
-    let problem: SeqrConfigProblem | undefined;
-    if (!Number.isFinite(intervalMs) || intervalMs < MIN_INTERVAL_MS || intervalMs > MAX_INTERVAL_MS) {
-      problem = settingProblem('interval', 'bad-interval', { min: MIN_INTERVAL_MS, max: MAX_INTERVAL_MS });
-    } else if (!Number.isFinite(giveUpAfterS) || giveUpAfterS <= 0 || giveUpAfterS > MAX_GIVE_UP_AFTER_S) {
-      problem = settingProblem('giveUpAfter', 'bad-give-up-after', { max: MAX_GIVE_UP_AFTER_S });
-    }
+    const read = readPaymentStatusSettings(def);
+    const problem: SeqrConfigProblem | undefined = read.problem && {
+      field: read.problem.field,
+      message: RED._(`seqr-payment-status.errors.${read.problem.key}`, read.problem.params),
+      status: RED._(`seqr-payment-status.status.${read.problem.key}`),
+    };
     if (problem) node.error(problem.message);
     const { config, problem: configProblem } = useSeqrConfig(RED, def.seqr);
-    if (problem || configProblem) {
+    if (!read.settings || configProblem) {
       failEveryInput(RED, node, (problem ?? configProblem) as SeqrConfigProblem);
       return;
     }
-    if (intervalMs > SLOW_INTERVAL_MS) {
+    const { intervalMs, giveUpAfterMs, onDeadline, receiptWidth } = read.settings;
+    if (read.settings.slow) {
       node.warn(RED._('seqr-payment-status.warn.slow-interval', { interval: intervalMs }));
     }
 
@@ -90,30 +72,19 @@ export = function register(RED: NodeAPI): void {
     let lastOutcome: NodeStatus | undefined;
 
     // ---- status: coalesced, because thousands of watches may start and end within a second ----
-    let statusTimer: ReturnType<typeof setTimeout> | undefined;
-    let shownStatus = '';
-    function refreshStatus(): void {
-      if (statusTimer !== undefined || closed) return;
-      statusTimer = setTimeout(showStatus, STATUS_REFRESH_MS);
-    }
-    function showStatus(): void {
-      statusTimer = undefined;
-      if (closed) return;
-      let status: NodeStatus = lastOutcome ?? {};
-      const watching = watches.size;
-      if (watching > 0) {
+    const status = coalescedStatus(
+      node,
+      () => {
+        const watching = watches.size;
+        if (watching === 0) return lastOutcome ?? {};
         let retrying = 0;
         for (const watch of watches.values()) if (watch.retrying) retrying++;
-        status = retrying > 0
+        return retrying > 0
           ? STATUS.warn(RED._('seqr-payment-status.status.retrying', { count: retrying, total: watching }))
           : STATUS.busy(RED._('seqr-payment-status.status.watching', { count: watching }));
-      }
-      const key = JSON.stringify(status);
-      if (key !== shownStatus) {
-        shownStatus = key;
-        node.status(status);
-      }
-    }
+      },
+      STATUS_REFRESH_MS,
+    );
 
     /** Finishes a resumed message the way `done()` would have (so Complete nodes see it), if the runtime allows. */
     function completeResumed(msg: NodeMessage): DoneFn {
@@ -147,7 +118,7 @@ export = function register(RED: NodeAPI): void {
       resumedRoute: (msg): WatchRoute<NodeMessage> => ({ send: (out) => node.send(out), done: completeResumed(msg) }),
       markResumed,
       markRedelivered,
-      changed: refreshStatus,
+      changed: () => status.refresh(),
       resumed: (count, redelivered) => node.log(RED._('seqr-payment-status.log.resumed', { count: count + redelivered, redelivered })),
       retrying: (event) => node.debug(RED._('seqr-payment-status.log.retrying', { reference: event.invoiceReference, reason: event.reason })),
       cancelRefused: (event) =>
@@ -159,7 +130,7 @@ export = function register(RED: NodeAPI): void {
       config.ledger,
       config.acquire(node),
       // The registry lets a seqr-notification node make this node poll an invoice at once.
-      { owner: node.id, intervalMs, giveUpAfterMs: giveUpAfterS * 1000, onDeadline, registry: watchRegistry },
+      { owner: node.id, intervalMs, giveUpAfterMs, onDeadline, registry: watchRegistry },
       outlet,
     );
     // After every node of the deploy runs: a resumed outcome sent earlier would be dropped by Node-RED.
@@ -180,7 +151,7 @@ export = function register(RED: NodeAPI): void {
       if (closed) return;
       const reference = invoiceReferenceOf(msg);
       if (!isValidReference(reference)) {
-        done(catchableError(new InvoiceInputError('invoiceReference', RED._('seqr-payment-status.errors.no-reference'))));
+        done(inputError('invoiceReference', RED._('seqr-payment-status.errors.no-reference')));
         return;
       }
       const topic = typeof msg.topic === 'string' ? msg.topic.toLowerCase() : '';
@@ -211,7 +182,7 @@ export = function register(RED: NodeAPI): void {
 
     node.on('close', (removed: boolean, done: () => void) => {
       closed = true;
-      if (statusTimer !== undefined) clearTimeout(statusTimer);
+      status.close();
       // A redeploy or stop leaves the open watches to this node's next instance; a deletion hands them to the
       // configuration, which watches them on and logs their outcomes.
       const { references, written } = watches.close(removed);
@@ -227,5 +198,5 @@ export = function register(RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType('seqr-payment-status', SeqrPaymentStatusNode);
+  RED.nodes.registerType('seqr-payment-status', SeqrPaymentStatusNode, { settings: editorSettings('seqrPaymentStatusLimits', PAYMENT_STATUS_LIMITS) });
 };

@@ -9,18 +9,14 @@
  * again (up to the payment's amount).
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { InvoiceInputError, buildInvoice, type InvoiceDefaults } from '../seqr';
-import {
-  STATUS,
-  catchableError,
-  describeTypedInput,
-  evaluateTypedInput,
-  isRecord,
-  isValidReference,
-  noteIfMaybeProcessed,
-  serveMessages,
-  usableConfig,
-} from './adapter-helpers';
+import { isRecord, isValidReference } from '../values';
+import { usableConfig } from './config-lookup';
+import { serveMessages } from './input-lifecycle';
+import { invoiceDefaultsOf, invoiceFromMessage } from './invoice-settings';
+import { catchableError, inputError, noteIfMaybeProcessed } from './node-errors';
+import { STATUS } from './node-status';
+import { REFUND_LIMITS, editorSettings } from './shared-limits';
+import { describeTypedInput, readTypedInput, type TypedInputSource } from './typed-input';
 
 interface RefundDef extends NodeDef {
   seqr: string;
@@ -47,47 +43,32 @@ export = function register(RED: NodeAPI): void {
     const node = this;
     const referenceSource = { value: def.reference || 'payload.ersReference', type: def.referenceType || 'msg' };
     const amountSource = { value: def.amount || 'payload.amount', type: def.amountType || 'msg' };
-    const text = (value: string | undefined) => (value ?? '').trim() || undefined;
-    const defaults: InvoiceDefaults = {
-      currency: text(def.currency) ?? 'SEK',
-      title: text(def.title) ?? RED._('seqr-refund.label.default-title'),
-      cashierId: text(def.cashierId),
-    };
+    const defaults = invoiceDefaultsOf(def, RED._('seqr-refund.label.default-title'));
 
     const config = usableConfig(RED, node, def.seqr, defaults);
     if (!config) return;
     const client = config.acquire(node);
 
     /** A typedInput's value for this message; an unreadable expression is the message's fault (`field`). */
-    async function read(source: { value: string; type: string }, field: string, msg: NodeMessage): Promise<unknown> {
-      try {
-        return await evaluateTypedInput(RED, node, source.value, source.type, msg);
-      } catch (err) {
-        const sentence = RED._('seqr-refund.errors.unreadable', { source: describeTypedInput(RED, source.value, source.type), error: (err as Error).message });
-        throw catchableError(new InvoiceInputError(field, sentence));
-      }
-    }
+    const read = (source: TypedInputSource, field: string, msg: NodeMessage) =>
+      readTypedInput(RED, node, source, msg, (details) => inputError(field, RED._('seqr-refund.errors.unreadable', details)));
 
     async function refund(msg: NodeMessageInFlow, send: (msg: NodeMessage) => void): Promise<void> {
       const refundedReference = await read(referenceSource, 'ersReference', msg);
       if (!isValidReference(refundedReference)) {
         const source = describeTypedInput(RED, referenceSource.value, referenceSource.type);
-        throw catchableError(new InvoiceInputError('ersReference', RED._('seqr-refund.errors.no-reference', { source })));
+        throw inputError('ersReference', RED._('seqr-refund.errors.no-reference', { source }));
       }
       const amount = await read(amountSource, 'amount', msg);
       if (!isAmount(amount)) {
         const source = describeTypedInput(RED, amountSource.value, amountSource.type);
-        throw catchableError(new InvoiceInputError('amount', RED._('seqr-refund.errors.no-amount', { source })));
+        throw inputError('amount', RED._('seqr-refund.errors.no-amount', { source }));
       }
       // The paid message names its currency; a refund is always in the payment's currency (49 otherwise).
       const payloadCurrency = isRecord(msg.payload) && typeof msg.payload.currency === 'string' ? msg.payload.currency : undefined;
-      let invoice;
-      try {
-        invoice = buildInvoice({ amount, ...(payloadCurrency ? { currency: payloadCurrency } : {}) }, defaults);
-      } catch (err) {
-        if (!(err instanceof InvoiceInputError)) throw err;
-        throw catchableError(err, RED._('seqr-refund.errors.invalid-amount', { error: err.message }));
-      }
+      const invoice = invoiceFromMessage({ amount, ...(payloadCurrency ? { currency: payloadCurrency } : {}) }, defaults, (err) =>
+        catchableError(err, RED._('seqr-refund.errors.invalid-amount', { error: err.message })),
+      );
 
       const refunded = await client.refundPayment(refundedReference, invoice).catch((err: unknown) => {
         throw noteIfMaybeProcessed(err, RED._('seqr-refund.errors.maybe-refunded'));
@@ -101,5 +82,5 @@ export = function register(RED: NodeAPI): void {
     serveMessages(RED, node, config, RED._('seqr-refund.status.refunding'), refund);
   }
 
-  RED.nodes.registerType('seqr-refund', SeqrRefundNode);
+  RED.nodes.registerType('seqr-refund', SeqrRefundNode, { settings: editorSettings('seqrRefundLimits', REFUND_LIMITS) });
 };

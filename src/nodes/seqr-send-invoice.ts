@@ -23,29 +23,18 @@
  * status node finds the payment by polling all the same.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import {
-  InvoiceInputError,
-  buildInvoice,
-  deepLink,
-  invoiceQrText,
-  qrDataUrl,
-  qrPng,
-  qrSvg,
-  type AcknowledgmentMode,
-  type InvoiceDefaults,
-  type PaymentMode,
-} from '../seqr';
-import {
-  STATUS,
-  catchableError,
-  describeTypedInput,
-  evaluateTypedInput,
-  noteIfMaybeProcessed,
-  serveMessages,
-  usableConfig,
-} from './adapter-helpers';
-import { newNotificationKey, notificationEndpointOf, urlWithKey, type EndpointProblem } from './notification-endpoints';
+import { InvoiceInputError, qrDataUrl, qrPng, qrSvg, type AcknowledgmentMode, type InvoiceDefaults, type PaymentMode } from '../seqr';
+import { settingText } from '../values';
+import { usableConfig } from './config-lookup';
 import { firstDownstream } from './flow-wiring';
+import { serveMessages } from './input-lifecycle';
+import { invoiceDefaultsOf, invoiceFromMessage } from './invoice-settings';
+import { catchableError, noteIfMaybeProcessed } from './node-errors';
+import { STATUS } from './node-status';
+import { newNotificationKey, notificationEndpointOf, urlWithKey, type EndpointProblem } from './notification-endpoints';
+import { writeIssued } from './send-invoice-messages';
+import { SEND_INVOICE_LIMITS, editorSettings } from './shared-limits';
+import { describeTypedInput, readTypedInput } from './typed-input';
 
 type QrImageFormat = 'none' | 'png' | 'dataurl' | 'svg';
 
@@ -77,16 +66,13 @@ const QR_IMAGES: Record<Exclude<QrImageFormat, 'none'>, (text: string) => Promis
 
 /** The node's settings as buildInvoice defaults (empty fields left out, so they are not sent). */
 function invoiceDefaults(def: SendInvoiceDef): InvoiceDefaults {
-  const text = (value: string | undefined) => (value ?? '').trim() || undefined;
   return {
-    currency: text(def.currency) ?? 'SEK',
-    title: text(def.title),
-    cashierId: text(def.cashierId),
-    footer: text(def.footer),
-    notificationUrl: text(def.notificationUrl),
-    backURL: text(def.backURL),
-    paymentMode: text(def.paymentMode) as PaymentMode | undefined,
-    acknowledgmentMode: text(def.acknowledgmentMode) as AcknowledgmentMode | undefined,
+    ...invoiceDefaultsOf(def),
+    footer: settingText(def.footer),
+    notificationUrl: settingText(def.notificationUrl),
+    backURL: settingText(def.backURL),
+    paymentMode: settingText(def.paymentMode) as PaymentMode | undefined,
+    acknowledgmentMode: settingText(def.acknowledgmentMode) as AcknowledgmentMode | undefined,
   };
 }
 
@@ -137,12 +123,7 @@ export = function register(RED: NodeAPI): void {
     }
 
     async function sendInvoice(msg: NodeMessageInFlow, send: SendFn): Promise<void> {
-      let input: unknown;
-      try {
-        input = await evaluateTypedInput(RED, node, source.value, source.type, msg);
-      } catch (err) {
-        throw invalidInput(RED._('seqr-send-invoice.errors.unreadable', { source: sourceLabel, error: (err as Error).message }));
-      }
+      const input = await readTypedInput(RED, node, source, msg, (details) => invalidInput(RED._('seqr-send-invoice.errors.unreadable', details)));
       if (Buffer.isBuffer(input) || Array.isArray(input)) {
         throw invalidInput(RED._('seqr-send-invoice.errors.not-an-invoice', { source: sourceLabel }));
       }
@@ -151,50 +132,23 @@ export = function register(RED: NodeAPI): void {
         throw catchableError(err, RED._('seqr-send-invoice.errors.ledger-unusable', { file: ledger.location, error: err.message }));
       });
       const notify = notification();
-      let invoice;
-      try {
-        invoice = buildInvoice(input as Parameters<typeof buildInvoice>[0], notify ? { ...defaults, notificationUrl: notify.url } : defaults);
-      } catch (err) {
-        if (!(err instanceof InvoiceInputError)) throw err;
-        throw catchableError(err, RED._('seqr-send-invoice.errors.invalid-invoice', { source: sourceLabel, error: err.message }));
-      }
+      const invoice = invoiceFromMessage(input, notify ? { ...defaults, notificationUrl: notify.url } : defaults, (err) =>
+        catchableError(err, RED._('seqr-send-invoice.errors.invalid-invoice', { source: sourceLabel, error: err.message })),
+      );
 
       const sent = await client.sendInvoice(invoice).catch((err: unknown) => {
         throw noteIfMaybeProcessed(err, RED._('seqr-send-invoice.errors.maybe-created'));
       });
 
-      const qrCode = invoiceQrText(sent);
-      const { value: amount, currency } = invoice.totalAmount;
-      const out = msg as NodeMessage & { seqr?: unknown; qr?: unknown };
-      const payload: Record<string, unknown> = {
-        invoiceReference: sent.invoiceReference,
-        qrCode,
-        deepLink: deepLink(qrCode, appScheme),
-        amount,
-        currency,
-      };
-      if (invoice.title !== undefined) payload.title = invoice.title;
-      payload.status = 'ISSUED';
-      const seqr: Record<string, unknown> = {
-        invoiceReference: sent.invoiceReference,
-        amount,
-        currency,
-        sentAt: new Date().toISOString(),
-        paymentMode: invoice.paymentMode,
-        acknowledgmentMode: invoice.acknowledgmentMode,
-      };
-      if (invoice.clientInvoiceId !== undefined) seqr.clientInvoiceId = invoice.clientInvoiceId;
-      // Only when the message did not give a notificationUrl of its own.
-      if (notify && invoice.notificationUrl === notify.url) seqr.notificationKey = notify.key;
-      out.payload = payload;
-      out.seqr = seqr;
-      if (qrFormat !== 'none') out.qr = await QR_IMAGES[qrFormat](qrCode);
+      const out = writeIssued(msg, sent, invoice, appScheme, notify);
+      const { amount, currency } = out.seqr;
+      if (qrFormat !== 'none') out.qr = await QR_IMAGES[qrFormat](out.payload.qrCode);
       await ledger
         .recordInvoice(sent.invoiceReference, {
           amount,
           currency,
           clientInvoiceId: invoice.clientInvoiceId,
-          notificationKey: seqr.notificationKey as string | undefined,
+          notificationKey: out.seqr.notificationKey,
           owner: wiredStatusNode(),
           msg: out,
         })
@@ -210,5 +164,5 @@ export = function register(RED: NodeAPI): void {
     serveMessages(RED, node, config, RED._('seqr-send-invoice.status.sending'), sendInvoice);
   }
 
-  RED.nodes.registerType('seqr-send-invoice', SeqrSendInvoiceNode);
+  RED.nodes.registerType('seqr-send-invoice', SeqrSendInvoiceNode, { settings: editorSettings('seqrSendInvoiceLimits', SEND_INVOICE_LIMITS) });
 };

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { Client as SoapClient, WSDL, type IHttpClient } from 'soap';
 import { SeqrError, SeqrTransportError, redact } from './errors';
-import { SeqrTransport, extractFault, type TlsOptions, type TransportCallOptions } from './transport';
+import { SeqrTransport, extractFault, type TransportCallOptions, type TransportOptions } from './transport';
 import {
   type ClientContext,
   type CustomerToken,
@@ -27,13 +26,15 @@ import { WSDL_PATH } from './wsdl';
 import { dropUndefined } from './objects';
 import { contextXml, readStatusBody, statusRequest, statusRequestHead } from './status-fast-path';
 import { InvoiceInputError, LONE_SURROGATE } from './invoice';
-import { isWellFormedText } from '../values';
+import { httpUrl, isWellFormedText } from '../values';
+import { PACKAGE } from '../package-info';
 
 export type SeqrPrincipal =
   | { type: 'TERMINALID'; id: string; password: string }
   | { type: 'RESELLERUSER'; id: string; userId: string; password: string };
 
-export interface SeqrClientOptions {
+/** Where and as whom the client calls, and the transport's limits (timeoutMs, tls, maxSockets, maxAnswerBytes). */
+export interface SeqrClientOptions extends TransportOptions {
   /** The service address, e.g. `https://extdev.seqr.com/soap/merchant/cashregister-2` (no `?wsdl`). */
   endpoint: string;
   principal: SeqrPrincipal;
@@ -41,17 +42,6 @@ export interface SeqrClientOptions {
   clientId?: string;
   /** Free label for the calling channel (at most 40 characters); default `WS`. */
   channel?: string;
-  /** Deadline per call in ms; default 10 000. */
-  timeoutMs?: number;
-  /** For https endpoints. */
-  tls?: TlsOptions;
-  /** Most parallel connections to the endpoint; default 64. */
-  maxSockets?: number;
-  /**
-   * Largest answer accepted, in bytes; default 4 MiB (DEFAULT_MAX_ANSWER_BYTES, see there why). A longer answer
-   * is cut off as it arrives and the call fails with a retryable SeqrTransportError of kind `too-large`.
-   */
-  maxAnswerBytes?: number;
 }
 
 /** Optional per-call context fields. */
@@ -83,16 +73,12 @@ export interface ReceiptDocumentInput extends Omit<ReceiptDocument, 'receiptData
   receiptData?: string | Buffer;
 }
 
-const PACKAGE = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
-  name: string;
-  version: string;
-};
 /** The clientId sent unless configured otherwise. */
 export const DEFAULT_CLIENT_ID = `${PACKAGE.name} ${PACKAGE.version}`;
 export const DEFAULT_CHANNEL = 'WS';
 
 /** Context lengths SEQR documents (spec §2.1). */
-const CONTEXT_LIMITS = { channel: 40, clientComment: 80, clientReference: 32 } as const;
+export const CONTEXT_LIMITS = { channel: 40, clientComment: 80, clientReference: 32 } as const;
 
 /*
  * The WSDL is parsed once per process and shared by every client (a parsed WSDL is read-only while calling).
@@ -500,13 +486,8 @@ function soapError(operation: string, error: unknown, secrets: ReadonlyArray<str
 }
 
 function checkEndpoint(endpoint: unknown): string {
-  let url: URL | undefined;
-  try {
-    url = typeof endpoint === 'string' ? new URL(endpoint) : undefined;
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+  const url = httpUrl(endpoint);
+  if (!url) {
     throw new TypeError(`SeqrClient: endpoint ${JSON.stringify(endpoint)} is not an http:// or https:// URL`);
   }
   if (url.search.toLowerCase() === '?wsdl') {

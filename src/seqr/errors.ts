@@ -105,6 +105,18 @@ export function isRetryable(kind: TransportErrorKind, details: TransportErrorDet
   }
 }
 
+/** Kinds of transport failure after which the request surely had no effect at SEQR. */
+const NOT_PROCESSED: ReadonlySet<TransportErrorKind> = new Set<TransportErrorKind>(['refused', 'dns', 'tls', 'fault', 'closed']);
+
+/**
+ * Whether a call that failed this way may still have taken effect at SEQR although no answer came (a timeout, a
+ * reset, an HTTP error): false only when it surely did not (refused, unknown host, TLS handshake, SOAP fault,
+ * closed). An invoice may exist, a refund may be paid: sending the same call again may do it twice.
+ */
+export function maybeProcessed(kind: TransportErrorKind): boolean {
+  return !NOT_PROCESSED.has(kind);
+}
+
 /** The call did not get a SEQR answer: see `kind` and `retryable`. */
 export class SeqrTransportError extends Error {
   override readonly name = 'SeqrTransportError';

@@ -9,7 +9,7 @@ import {
   type SeqrInvoice,
 } from './types';
 import { dropUndefined } from './objects';
-import { isWellFormedText, quoteInput, shortened } from '../values';
+import { httpUrl, isWellFormedText, quoteInput, shortened } from '../values';
 
 export { InvoiceInputError } from './money';
 
@@ -79,6 +79,10 @@ export const TEXT_LIMITS = {
   unit: 20,
 } as const;
 
+/** The modes an invoice is sent with when neither the input nor the defaults name one (see buildInvoice). */
+export const DEFAULT_PAYMENT_MODE: PaymentMode = 'IMMEDIATE_DEBIT';
+export const DEFAULT_ACKNOWLEDGMENT_MODE: AcknowledgmentMode = 'NO_ACKNOWLEDGMENT';
+
 const QUANTITY_RULES = { decimals: 3, accepted: 'a quantity above 0 with at most three decimals, such as 1 or 0.350' };
 const TAX_RATE_RULES = { decimals: 4, accepted: 'a tax rate in percent, such as 25 or 12.5' };
 
@@ -107,9 +111,9 @@ export function buildInvoice(input: AmountInput | InvoiceInput, defaults: Invoic
   const spec: InvoiceInput = typeof input === 'object' ? input : { amount: input };
 
   const currency = parseCurrency(spec.currency ?? defaults.currency, 'currency');
-  const paymentMode = oneOf(spec.paymentMode ?? defaults.paymentMode ?? 'IMMEDIATE_DEBIT', PAYMENT_MODES, 'paymentMode');
+  const paymentMode = oneOf(spec.paymentMode ?? defaults.paymentMode ?? DEFAULT_PAYMENT_MODE, PAYMENT_MODES, 'paymentMode');
   const acknowledgmentMode = oneOf(
-    spec.acknowledgmentMode ?? defaults.acknowledgmentMode ?? 'NO_ACKNOWLEDGMENT',
+    spec.acknowledgmentMode ?? defaults.acknowledgmentMode ?? DEFAULT_ACKNOWLEDGMENT_MODE,
     ACKNOWLEDGMENT_MODES,
     'acknowledgmentMode',
   );
@@ -148,8 +152,8 @@ export function buildInvoice(input: AmountInput | InvoiceInput, defaults: Invoic
     totalAmount: toSeqrAmount(total, currency),
     cashierId: text(spec.cashierId ?? defaults.cashierId, 'cashierId', TEXT_LIMITS.cashierId),
     footer: text(spec.footer ?? defaults.footer, 'footer', TEXT_LIMITS.footer),
-    backURL: httpUrl(spec.backURL ?? defaults.backURL, 'backURL'),
-    notificationUrl: httpUrl(spec.notificationUrl ?? defaults.notificationUrl, 'notificationUrl'),
+    backURL: urlField(spec.backURL ?? defaults.backURL, 'backURL'),
+    notificationUrl: urlField(spec.notificationUrl ?? defaults.notificationUrl, 'notificationUrl'),
     commitReservationTimeout: reservationTimeout(spec.commitReservationTimeout, paymentMode),
   };
   return dropUndefined(invoice);
@@ -208,16 +212,10 @@ export function text(value: unknown, field: string, max: number): string | undef
   return value;
 }
 
-function httpUrl(value: unknown, field: string): string | undefined {
+function urlField(value: unknown, field: string): string | undefined {
   const url = text(value, field, TEXT_LIMITS.url);
   if (url === undefined) return undefined;
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(url);
-  } catch {
-    parsed = undefined;
-  }
-  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+  if (!httpUrl(url)) {
     throw new InvoiceInputError(field, `${quoteInput(url)} is not an http:// or https:// URL`);
   }
   return url;

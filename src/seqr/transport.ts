@@ -4,6 +4,7 @@ import * as https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { elementSpans } from './element-scan';
 import { SeqrTransportError, redact, type TransportErrorKind } from './errors';
+import { httpUrl } from '../values';
 
 /**
  * The HTTP transport SeqrClient hands to `soap` as its `httpClient`.
@@ -387,10 +388,8 @@ export class SeqrTransport {
 
   private target(url: string): http.RequestOptions {
     if (url === this.lastUrl) return this.lastTarget;
-    const parsed = new URL(url);
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      throw new Error(`the endpoint ${parsed.protocol}// is not http:// or https://`);
-    }
+    const parsed = httpUrl(url);
+    if (!parsed) throw new Error(`the endpoint ${new URL(url).protocol}// is not http:// or https://`);
     const isHttps = parsed.protocol === 'https:';
     this.lastTarget = {
       method: 'POST',
