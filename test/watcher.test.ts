@@ -33,7 +33,7 @@ interface ScriptedCall {
   /** When the call started and when its answer was given (monotonic ms). */
   at: number;
   endedAt?: number;
-  /** For a timed poll: the time the watcher had planned it for (from its onPollStart hook). */
+  /** For a timed poll: the time the watcher had planned it for (from POLL_START_CHANNEL). */
   plannedAt?: number;
 }
 
@@ -41,15 +41,16 @@ class ScriptedSource implements PaymentStatusSource {
   readonly calls: ScriptedCall[] = [];
   maxInFlight = 0;
   /**
-   * Pass as the watcher's `onPollStart`: the watcher calls it right before it calls getPaymentStatus for a
-   * timed poll, so the call that follows learns the time it was planned for. Assertions on planned times
-   * hold however late a busy machine runs the timers; only the watcher's own arithmetic decides them (up to
-   * the few µs between the hook's clock read and ours).
+   * Subscribed to POLL_START_CHANNEL (observePollStarts): the watcher publishes there right before it calls
+   * getPaymentStatus for a timed poll, so the call that follows learns the time it was planned for.
+   * Assertions on planned times hold however late a busy machine runs the timers; only the watcher's own
+   * arithmetic decides them (up to the few µs between the watcher's clock read and ours).
    */
-  readonly onPollStart = (latenessMs: number): void => {
-    this.nextPlannedAt = performance.now() - latenessMs;
+  readonly onPollStart = (message: unknown): void => {
+    const { invoiceReference, latenessMs } = message as PollStartMessage;
+    this.nextPlannedAt.set(invoiceReference, performance.now() - latenessMs);
   };
-  private nextPlannedAt: number | undefined;
+  private readonly nextPlannedAt = new Map<string, number>();
   private inFlight = 0;
   private readonly statusScript = new Map<string, Step[]>();
   private readonly cancelScript = new Map<string, Step[]>();
@@ -66,8 +67,9 @@ class ScriptedSource implements PaymentStatusSource {
   }
 
   getPaymentStatus(invoiceReference: string, version: number): Promise<WatchedPaymentStatus> {
-    const call: ScriptedCall = { operation: 'status', invoiceReference, version, at: performance.now(), plannedAt: this.nextPlannedAt };
-    this.nextPlannedAt = undefined;
+    const plannedAt = this.nextPlannedAt.get(invoiceReference);
+    this.nextPlannedAt.delete(invoiceReference);
+    const call: ScriptedCall = { operation: 'status', invoiceReference, version, at: performance.now(), plannedAt };
     this.calls.push(call);
     const step = this.statusScript.get(invoiceReference)?.shift() ?? this.defaultStep;
     return this.answer(call, step, () => ({
@@ -102,6 +104,17 @@ class ScriptedSource implements PaymentStatusSource {
     }
   }
 }
+
+/** Sources whose onPollStart listens on POLL_START_CHANNEL during the current test. */
+const observing = new Set<ScriptedSource>();
+function observePollStarts(source: ScriptedSource): void {
+  subscribe(POLL_START_CHANNEL, source.onPollStart);
+  observing.add(source);
+}
+afterEach(() => {
+  for (const source of observing) unsubscribe(POLL_START_CHANNEL, source.onPollStart);
+  observing.clear();
+});
 
 /** The shape of a SeqrError (SEQR answered with a result code). */
 function seqrCode(code: number, transient = code === 93 || code === 94): Error {
@@ -153,7 +166,8 @@ describe('PaymentWatcher scheduling (scripted source)', () => {
     for (let v = 1; v <= 12; v++) source.onStatus('r1', { delayMs: 25, status: 'ISSUED', version: v });
     // 200 ms slots for 25 ms answers: a busy machine may run a timer late by well over 35 ms, which would
     // (rightly) move the plan of a poll whose slot had already passed.
-    watcher = new PaymentWatcher(source, { intervalMs: 200, onPollStart: source.onPollStart });
+    observePollStarts(source);
+    watcher = new PaymentWatcher(source, { intervalMs: 200 });
     watcher.watch('r1');
     const polls = await answeredPolls(source, 'r1', 9);
     // Fixed rate: the n-th poll is planned exactly n intervals after the first, not n × (interval + answer time).
@@ -173,7 +187,8 @@ describe('PaymentWatcher scheduling (scripted source)', () => {
   it('never has two calls in flight for one invoice: an overrunning poll is followed right after it', async () => {
     const source = new ScriptedSource();
     source.onStatus('slow', { delayMs: 130, status: 'ISSUED' }, { delayMs: 130, status: 'ISSUED' }, { delayMs: 5, status: 'ISSUED' });
-    watcher = new PaymentWatcher(source, { intervalMs: 40, onPollStart: source.onPollStart });
+    observePollStarts(source);
+    watcher = new PaymentWatcher(source, { intervalMs: 40 });
     watcher.watch('slow');
     const polls = await answeredPolls(source, 'slow', 4);
     assert.equal(source.maxInFlight, 1);
@@ -194,7 +209,8 @@ describe('PaymentWatcher scheduling (scripted source)', () => {
   it('spreads the first polls of watches started together over one interval', async () => {
     const source = new ScriptedSource();
     const intervalMs = 200;
-    watcher = new PaymentWatcher(source, { intervalMs, onPollStart: source.onPollStart });
+    observePollStarts(source);
+    watcher = new PaymentWatcher(source, { intervalMs });
     const started = performance.now();
     for (let i = 0; i < 100; i++) watcher.watch(`spread-${i}`);
     // Each first poll comes within one interval of its own watch() call.
@@ -567,7 +583,8 @@ describe('PaymentWatcher.pollNow and the watch registry', () => {
 
   it('polls at once between slots and leaves the fixed-rate plan where it was', async () => {
     const source = new ScriptedSource();
-    watcher = new PaymentWatcher(source, { intervalMs: 400, onPollStart: source.onPollStart });
+    observePollStarts(source);
+    watcher = new PaymentWatcher(source, { intervalMs: 400 });
     watcher.watch('now');
     await eventually(() => assert.ok(source.statusCalls('now').some((c) => c.endedAt !== undefined), 'first poll answered'), 10000);
     assert.equal(watcher.pollNow('now'), true);
@@ -585,7 +602,8 @@ describe('PaymentWatcher.pollNow and the watch registry', () => {
   it('with a call in flight, follows it right after its answer: never two calls at once', async () => {
     const source = new ScriptedSource();
     source.onStatus('busy', { delayMs: 150, status: 'ISSUED' }, { delayMs: 5, status: 'PAID', version: 2, ersReference: 'E-busy' });
-    watcher = new PaymentWatcher(source, { intervalMs: 5000, onPollStart: source.onPollStart });
+    observePollStarts(source);
+    watcher = new PaymentWatcher(source, { intervalMs: 5000 });
     const done = outcome(watcher, 'busy');
     watcher.watch('busy');
     watcher.pollNow('busy');

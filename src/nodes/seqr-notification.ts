@@ -18,6 +18,7 @@
  * or reference, 405 to other methods, 413 to a body above 8 KiB.
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
+import bodyParser from 'body-parser';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { watchRegistry } from '../watcher';
 import { isRecord, isValidReference } from '../values';
@@ -57,40 +58,30 @@ interface HttpNodeApp {
 
 const MAX_BODY_BYTES = 8 * 1024;
 
-/** The body's fields: form-encoded or JSON; read here (up to MAX_BODY_BYTES) unless a middleware already did. */
-function readFields(req: Request): Promise<Record<string, unknown>> {
-  if (req._body || req.readableEnded) return Promise.resolve(isRecord(req.body) ? req.body : {});
+/*
+ * The body is read by body-parser, as the core http-in node reads its bodies: Express's own parser, kept by the
+ * Express team, already in every Node-RED (its HTTP apps use it). SEQR sends form-encoded fields; JSON is taken too.
+ * Not inflated: SEQR sends plain bodies, and a forged callback then costs no decompression work.
+ */
+const PARSERS: Handler[] = [
+  bodyParser.json({ limit: MAX_BODY_BYTES, strict: false, inflate: false }),
+  bodyParser.urlencoded({ limit: MAX_BODY_BYTES, extended: false, inflate: false }),
+];
+
+/**
+ * The body's fields, read (up to MAX_BODY_BYTES) unless a middleware already did. Rejects with body-parser's
+ * error, whose `statusCode` is 413 for a body too large.
+ */
+function readFields(req: Request, res: Response): Promise<Record<string, unknown>> {
+  const fields = (): Record<string, unknown> => (isRecord(req.body) ? req.body : {});
+  if (req._body || req.readableEnded) return Promise.resolve(fields());
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        // Read no further; the answer closes the connection.
-        req.removeAllListeners('data');
-        req.pause();
-        reject(Object.assign(new Error('body too large'), { statusCode: 413 }));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('error', reject);
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-      try {
-        if (type === 'application/json' && text.trim() !== '') {
-          const parsed: unknown = JSON.parse(text);
-          resolve(isRecord(parsed) ? parsed : {});
-        } else if (type === 'application/x-www-form-urlencoded') {
-          resolve(Object.fromEntries(new URLSearchParams(text)));
-        } else {
-          resolve({});
-        }
-      } catch {
-        reject(Object.assign(new Error('unreadable body'), { statusCode: 400 }));
-      }
-    });
+    const next = (index: number) => (err?: unknown): void => {
+      if (err) reject(err);
+      else if (index < PARSERS.length) PARSERS[index](req, res, next(index + 1));
+      else resolve(fields());
+    };
+    next(0)();
   });
 }
 
@@ -136,7 +127,7 @@ export = function register(RED: NodeAPI): void {
     }
 
     const onNotification: Handler = (req, res) => {
-      readFields(req).then(
+      readFields(req, res).then(
         (fields) => {
           const query = isRecord(req.query) ? req.query : {};
           const keyParam = query[NOTIFICATION_KEY_PARAM];

@@ -1,5 +1,6 @@
 /**
- * Finds elements in text that may not be XML at all (a fault body, an echoed request) in linear time.
+ * Finds elements in text that may not be XML at all (an echoed request, an error body, whose passwords are
+ * masked) in linear time.
  *
  * Why not one regular expression with a lazy `[\s\S]*?` between the tags: on a text with many opening tags and
  * no closing one, it scans from each opening tag to the end, which is quadratic; a hostile endpoint's answer

@@ -1,13 +1,15 @@
 import { SEQR_NAMESPACE } from './types';
-import { decodeXmlText } from './transport';
+import { decodeXmlText, localName, readMarkup } from './xml-reading';
 
 /*
  * getPaymentStatus without soap's XML writer and reader.
  *
- * Why: getPaymentStatus is the hot path (every open invoice is polled about once a second). Measured here,
- * soap's schema-walking writer costs ~35 µs and its sax-based reader ~53 µs per call, on top of a ~210 µs
- * keep-alive POST: about 1.6× the CPU of the raw POST, against a budget of 1.3×. The request is a fixed
- * template (the context is written once per client) and the response is read by the small reader below.
+ * Why: getPaymentStatus is the hot path (every open invoice is polled about once a second). Measured by
+ * bench/poll-cpu.js against the CPU of a raw keep-alive POST read by sax: through soap's schema-walking writer
+ * (~35 µs) and its reader (~53 µs) a poll costs about 1.6× that, over the budget of 1.3×; with this template and
+ * reader SeqrClient costs 0.70× (README, bench figures of 2 Dec 2026). The request is a fixed template (the
+ * context is written once per client) and the response is read by the small reader below, on the shared
+ * bounded scanner of xml-reading.ts.
  *
  * The result is identical to what soap's reader gives (same object shape: numbers for int fields, text for
  * everything else including decimals and dateTimes, lists for invoiceRow and token, null for empty complex
@@ -153,57 +155,36 @@ export function readStatusBody(xml: string): StatusBody | undefined {
       break;
     }
     if (open > at) top.text += xml.slice(at, open);
-    const next = xml.charCodeAt(open + 1);
-    if (next === 63 /* ? */) {
-      const end = xml.indexOf('?>', open + 2);
-      if (end === -1) throw new SyntaxError('unclosed processing instruction');
-      at = end + 2;
-      continue;
-    }
-    if (next === 33 /* ! */) {
-      if (!xml.startsWith('<!--', open)) return undefined; // CDATA or DOCTYPE: leave it to soap
-      const end = xml.indexOf('-->', open + 4);
-      if (end === -1) throw new SyntaxError('unclosed comment');
-      at = end + 3;
-      continue;
-    }
-    const close = xml.indexOf('>', open + 1);
-    if (close === -1) throw new SyntaxError('unclosed tag');
-    if (next === 47 /* / */) {
-      const name = localName(xml.slice(open + 2, close).trim());
+    const markup = readMarkup(xml, open);
+    if (markup.kind === 'cdata' || markup.kind === 'doctype') return undefined; // leave it to soap
+    if (markup.end === -1) throw new SyntaxError(`unclosed ${markup.kind === 'open' || markup.kind === 'close' ? 'tag' : markup.kind}`);
+    at = markup.end;
+    if (markup.kind === 'instruction' || markup.kind === 'comment') continue;
+    if (markup.kind === 'close') {
+      const name = localName(markup.name);
       if (stack.length === 1 || name !== top.name) throw new SyntaxError(`unexpected closing tag ${name}`);
       if (!closeElement(stack)) return undefined;
       top = stack[stack.length - 1];
-      at = close + 1;
       continue;
     }
-    const selfClosing = xml.charCodeAt(close - 1) === 47;
-    const tag = xml.slice(open + 1, selfClosing ? close - 1 : close);
-    const space = tag.search(/\s/);
-    const qname = space === -1 ? tag : tag.slice(0, space);
+    const { name: qname, tag } = markup;
     if (!NAME_START.test(qname)) throw new SyntaxError(`bad tag <${tag}>`);
-    if (space !== -1 && !onlyNamespaceDeclarations(tag.slice(space))) return undefined;
+    if (qname.length < tag.length && !onlyNamespaceDeclarations(tag.slice(qname.length))) return undefined;
     if (top.text.trim() !== '') return undefined; // mixed content
     top.hasChildren = true;
     top.text = '';
     top = { name: localName(qname), object: {}, hasChildren: false, text: '' };
     stack.push(top);
-    if (selfClosing) {
+    if (markup.kind === 'empty') {
       if (!closeElement(stack)) return undefined;
       top = stack[stack.length - 1];
     }
-    at = close + 1;
   }
   if (stack.length !== 1) throw new SyntaxError(`unclosed element ${top.name}`);
   const envelope = root.object.Envelope as XmlObject | null | undefined;
   const body = envelope && typeof envelope === 'object' ? (envelope.Body as XmlObject | null | undefined) : undefined;
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw new SyntaxError('no SOAP Body');
   return body;
-}
-
-function localName(qname: string): string {
-  const colon = qname.indexOf(':');
-  return colon === -1 ? qname : qname.slice(colon + 1);
 }
 
 function onlyNamespaceDeclarations(attributes: string): boolean {

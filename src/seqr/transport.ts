@@ -2,7 +2,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { performance } from 'node:perf_hooks';
-import { elementSpans } from './element-scan';
+import { readElementTexts } from './xml-reading';
 import { SeqrTransportError, redact, type TransportErrorKind } from './errors';
 import { httpUrl } from '../values';
 
@@ -481,61 +481,24 @@ export interface SoapFault {
   faultString: string;
 }
 
-const FAULT_ELEMENT = /<(?:[\w.-]{1,64}:)?Fault[\s>]/;
 /**
  * A fault is looked for in the first 64 KiB of a body: SEQR's faults are a few hundred bytes, and the fault
  * string is cut to 300 characters anyway; an answer of megabytes (up to maxAnswerBytes) is then not scanned
  * and redacted whole on every failed call.
  */
 const FAULT_SCAN_LENGTH = 64 * 1024;
-
-// Prefixes and attributes bounded, and tags inside the text removed by a pattern that stops at the next `<`:
-// each step is linear in the body, however hostile (see element-scan.ts).
-const FAULT_PARTS = ['faultcode', 'Value', 'faultstring', 'Text'] as const;
-const FAULT_PART_TAGS = Object.fromEntries(
-  FAULT_PARTS.map((name) => [
-    name,
-    { open: new RegExp(`<(?:[\\w.-]{1,64}:)?${name}(?:\\s[^<>]{0,1024})?>`, 'g'), close: new RegExp(`</(?:[\\w.-]{1,64}:)?${name}\\s*>`, 'g') },
-  ]),
-) as Record<(typeof FAULT_PARTS)[number], { open: RegExp; close: RegExp }>;
-
-function elementText(xml: string, name: (typeof FAULT_PARTS)[number]): string | undefined {
-  const [span] = elementSpans(xml, FAULT_PART_TAGS[name].open, FAULT_PART_TAGS[name].close, 1);
-  return span ? decodeXmlText(xml.slice(span.contentStart, span.contentEnd).replace(/<[^<>]*>/g, ' ').trim()) : undefined;
-}
+/** SOAP 1.1's parts, then the SOAP 1.2 ones (`Code/Value`, `Reason/Text`). */
+const FAULT_PARTS = ['faultcode', 'faultstring', 'Value', 'Text'] as const;
 
 /**
  * Reads a SOAP fault from a body without depending on prefixes: SOAP 1.1 (`faultcode`/`faultstring`), and the
  * SOAP 1.2 form (`Code/Value`, `Reason/Text`) that soap's own server puts in a 1.1 envelope. Undefined when the
- * body holds no fault.
+ * body holds no fault. An error path, so no speed reason for a scanner of its own: it reads with the bounded
+ * one of xml-reading.ts, which never throws on garbage.
  */
 export function extractFault(answer: string): SoapFault | undefined {
   const body = answer.length > FAULT_SCAN_LENGTH ? answer.slice(0, FAULT_SCAN_LENGTH) : answer;
-  if (!FAULT_ELEMENT.test(body)) return undefined;
-  const faultCode = elementText(body, 'faultcode') ?? elementText(body, 'Value') ?? '';
-  const faultString = elementText(body, 'faultstring') ?? elementText(body, 'Text') ?? '';
-  return { faultCode, faultString };
-}
-
-/** Replaces XML's predefined and numeric character references. */
-export function decodeXmlText(text: string): string {
-  if (!text.includes('&')) return text;
-  return text.replace(/&(lt|gt|amp|quot|apos|#\d+|#x[0-9a-fA-F]+);/g, (entity, name: string) => {
-    switch (name) {
-      case 'lt':
-        return '<';
-      case 'gt':
-        return '>';
-      case 'amp':
-        return '&';
-      case 'quot':
-        return '"';
-      case 'apos':
-        return "'";
-      default: {
-        const codePoint = name[1] === 'x' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
-        return codePoint <= 0x10ffff ? String.fromCodePoint(codePoint) : entity;
-      }
-    }
-  });
+  const parts = readElementTexts(body, 'Fault', FAULT_PARTS);
+  if (!parts) return undefined;
+  return { faultCode: parts.faultcode ?? parts.Value ?? '', faultString: parts.faultstring ?? parts.Text ?? '' };
 }
