@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import { FileLedgerStore } from './file-ledger-store';
-import type { LedgerStore } from './ledger-store';
+import type { LedgerStore, NotReplicatedError } from './ledger-store';
 import { PaymentLedger } from './payment-ledger';
 
 /** Makes the store of a ledger file: the journal file itself, unless a benchmark measures without it. */
@@ -16,7 +16,8 @@ let makeStore: LedgerStoreFactory = fileStore;
 
 /**
  * Replaces the store of ledgers opened from now on in this process (undefined: the journal file again). For the
- * benchmark's "without a durable ledger" run; a networked backend will be chosen on the configuration node.
+ * benchmark's "without a durable ledger" run; the configuration node chooses a shared backend (Redis) with
+ * `acquireLedger`'s `store` option instead.
  */
 export function setLedgerStoreFactory(factory: LedgerStoreFactory | undefined): void {
   makeStore = factory ?? fileStore;
@@ -31,6 +32,19 @@ interface OpenLedger {
   closeTimer?: ReturnType<typeof setTimeout>;
   /** Who hears of a failed write: the configuration nodes using the ledger. */
   errorListeners: Set<(err: Error) => void>;
+  /** Who hears of replication and of invoices taken by another instance (a shared store). */
+  sharedListeners: Map<object, SharedLedgerListeners>;
+}
+
+/** What a user of a shared ledger (Redis) hears beside failed writes. */
+export interface SharedLedgerListeners {
+  onReplicated?(replicated: boolean, err?: NotReplicatedError): void;
+  onLeaseLost?(references: string[]): void;
+}
+
+export interface AcquireOptions extends SharedLedgerListeners {
+  /** A store other than the journal file: `key` names it among the open ledgers (no password in it). */
+  store?: { key: string; open(): LedgerStore };
 }
 
 const open = new Map<string, OpenLedger>();
@@ -42,20 +56,26 @@ export function ledgerFileOf(userDir: string, configId: string): string {
   return path.join(userDir, 'seqr-ledger', `${configId.replace(/[^A-Za-z0-9_.-]/g, '_')}.jsonl`);
 }
 
-/** Takes the ledger of a journal file for `user` (opening it if needed); `onError` hears of failed writes. */
-export function acquireLedger(file: string, user: object, onError: (err: Error) => void): PaymentLedger {
-  const key = path.resolve(file);
+/**
+ * Takes the ledger of a journal file (or of `options.store`) for `user`, opening it if needed; `onError` hears
+ * of failed writes.
+ */
+export function acquireLedger(file: string, user: object, onError: (err: Error) => void, options: AcquireOptions = {}): PaymentLedger {
+  const key = options.store ? options.store.key : path.resolve(file);
   let entry = open.get(key);
   if (!entry) {
     const errorListeners = new Set<(err: Error) => void>();
-    const ledger = new PaymentLedger(makeStore(key), {
+    const sharedListeners = new Map<object, SharedLedgerListeners>();
+    const ledger = new PaymentLedger(options.store ? options.store.open() : makeStore(key), {
       onStoreError: (err) => errorListeners.forEach((listener) => listener(err)),
+      onReplicated: (replicated, err) => sharedListeners.forEach((listeners) => listeners.onReplicated?.(replicated, err)),
+      onLeaseLost: (references) => sharedListeners.forEach((listeners) => listeners.onLeaseLost?.(references)),
       // A status node of one configuration took an invoice another configuration's send invoice recorded.
       onClaim: (reference, claimer) => {
         for (const other of open.values()) if (other.ledger !== claimer) other.ledger.dropUnclaimed(reference);
       },
     });
-    entry = { ledger, users: new Set(), errorListeners };
+    entry = { ledger, users: new Set(), errorListeners, sharedListeners };
     open.set(key, entry);
     fileOf.set(ledger, key);
   }
@@ -63,6 +83,7 @@ export function acquireLedger(file: string, user: object, onError: (err: Error) 
   entry.closeTimer = undefined;
   entry.users.add(user);
   entry.errorListeners.add(onError);
+  entry.sharedListeners.set(user, { onReplicated: options.onReplicated, onLeaseLost: options.onLeaseLost });
   return entry.ledger;
 }
 
@@ -73,6 +94,7 @@ export function releaseLedger(ledger: PaymentLedger, user: object, onError: (err
   if (!entry || entry.ledger !== ledger) return ledger.flush();
   entry.users.delete(user);
   entry.errorListeners.delete(onError);
+  entry.sharedListeners.delete(user);
   if (entry.users.size === 0) {
     entry.closeTimer = setTimeout(() => {
       open.delete(key as string);
