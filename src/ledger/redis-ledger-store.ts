@@ -155,6 +155,12 @@ export class RedisLedgerStore implements SharedLedgerStore {
   private replicated = true;
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
+  private everReady = false;
+  /**
+   * After a reconnect, no takeover for one lease length: Redis may have been down (or restarted) longer than the
+   * leases, which all look lapsed then; their holders, which went on polling, renew them first.
+   */
+  private takeOverAfter = 0;
 
   constructor(options: RedisLedgerStoreOptions) {
     this.location = `${redisLocation(options.url)} (${options.prefix ?? 'seqr-ledger:'}{${options.namespace}})`;
@@ -178,7 +184,11 @@ export class RedisLedgerStore implements SharedLedgerStore {
     // Handled here: an ioredis client without an 'error' listener prints every failed reconnect.
     this.client.on('error', () => this.setReplicated(false));
     this.client.on('close', () => this.setReplicated(false));
-    this.client.on('ready', () => void this.catchUp());
+    this.client.on('ready', () => {
+      if (this.everReady) this.takeOverAfter = Date.now() + this.leaseMs;
+      this.everReady = true;
+      void this.catchUp();
+    });
   }
 
   onReplicated(listener: (replicated: boolean) => void): void {
@@ -214,6 +224,7 @@ export class RedisLedgerStore implements SharedLedgerStore {
   }
 
   async takeOver(max: number): Promise<LedgerEntry[]> {
+    if (Date.now() < this.takeOverAfter) return [];
     this.stats.takeOver++;
     const pairs = await this.call(() => this.client.seqrLedgerTakeOver(...this.keys, this.instanceId, this.leaseMs, max));
     const entries: LedgerEntry[] = [];

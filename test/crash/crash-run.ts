@@ -355,7 +355,7 @@ export class CrashRun {
  * second outcome only with msg.seqr.redelivered. An invoice whose QR code never left send invoice cannot have
  * been paid and is no loss, whatever became of it.
  */
-function judge(finding: InvoiceFinding): void {
+export function judge(finding: InvoiceFinding): void {
   const { outcomes } = finding;
   const unmarked = outcomes.filter((outcome) => !outcome.redelivered);
   const paidOutcomes = outcomes.filter((outcome) => outcome.status === 'PAID');
