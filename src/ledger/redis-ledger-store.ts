@@ -144,7 +144,7 @@ export class RedisLedgerStore implements SharedLedgerStore {
   readonly instanceId: string;
   readonly leaseMs: number;
   /** Commands sent and their kinds, for the benchmark. */
-  readonly stats = { apply: 0, renew: 0, takeOver: 0, changes: 0 };
+  readonly stats = { apply: 0, renew: 0, takeOver: 0, changes: 0, renewed: 0 };
   private readonly client: Redis & LedgerCommands;
   private readonly keys: [string, string, string];
   /** Invoices whose entry this instance knows to exist in Redis: their writes are updates (refused if gone). */
@@ -218,6 +218,7 @@ export class RedisLedgerStore implements SharedLedgerStore {
     const refused = references.filter((reference) => !this.known.has(reference) && !this.unreplicated.has(reference));
     if (held.length === 0) return refused;
     this.stats.renew++;
+    this.stats.renewed += held.length;
     const lost = await this.call(() => this.client.seqrLedgerRenew(...this.keys, this.instanceId, this.leaseMs, ...held));
     for (const reference of lost) this.known.delete(reference);
     return [...refused, ...lost];

@@ -14,7 +14,7 @@ import { startEmulator, type EmulatorHandle } from '../../src/emulator';
 import { NodeRedProcess } from '../helpers/node-red-process';
 import { RedisServer } from '../helpers/redis-server';
 import { crashFlow, type FlowNode } from '../crash/crash-flow';
-import { ACK_WINDOW_MS, judge, pause, type InvoiceFinding, type Phase } from '../crash/crash-run';
+import { ACK_WINDOW_MS, decidedAt, everyPaymentDecided, findingOf, followEmulatorLog, pause, type InvoiceFinding, type Payment, type Phase } from '../crash/crash-run';
 import { Recorder } from '../crash/recorder';
 
 const TERMINAL = { id: 'redis-suite-webshop', password: 'redis-suite-pw', name: 'Redis suite webshop', type: 'webshop' as const };
@@ -38,7 +38,7 @@ export class TwoInstanceRun {
   readonly instances: Record<Instance, NodeRedProcess>;
   private readonly created: string[] = [];
   private readonly reversedRefs = new Set<string>();
-  private readonly payments = new Map<string, { phase: Phase; at: number; error?: string }>();
+  private readonly payments = new Map<string, Payment>();
   /** Invoice → the instance whose checkout created it (from the checkout page's answer). */
   readonly boughtAt = new Map<string, Instance>();
   /** Every getPaymentStatus the emulator answered, per invoice (time). */
@@ -47,7 +47,8 @@ export class TwoInstanceRun {
   private readonly requests: Array<Promise<unknown>> = [];
   private orders = 0;
   private lastPayAt = 0;
-  readonly log: string[] = [];
+  /** The emulator's log lines, with the time since the run began. */
+  log: string[] = [];
 
   private constructor(
     readonly name: string,
@@ -89,17 +90,8 @@ export class TwoInstanceRun {
   }
 
   private watchEmulator(log: string[]): void {
-    const push = log.push.bind(log);
-    log.push = (...lines: string[]) => {
-      for (const line of lines) {
-        const issued = /^\S+ invoice (\d+) ISSUED \(v1\)/.exec(line);
-        if (issued) this.created.push(issued[1]);
-        const reversed = /^\S+ invoice (\d+) PAID -> CANCELED .*payment reversed/.exec(line);
-        if (reversed) this.reversedRefs.add(reversed[1]);
-      }
-      this.log.push(...lines);
-      return push(...lines);
-    };
+    followEmulatorLog(log, this.created, this.reversedRefs);
+    this.log = log;
     // Every status query, timed: what "polled again after the takeover" is measured by.
     const book = this.emu.core.invoices;
     const status = book.status.bind(book);
@@ -149,7 +141,7 @@ export class TwoInstanceRun {
     return Promise.all(
       refs.map(async (ref) => {
         const qr = this.recorder.issued().find((record) => record.invoiceReference === ref)?.qrCode ?? ref;
-        const payment: { phase: Phase; at: number; error?: string } = { phase: this.phase, at: Date.now() };
+        const payment: Payment = { phase: this.phase, at: Date.now() };
         this.payments.set(ref, payment);
         this.lastPayAt = payment.at;
         await this.emu.payer.pay(qr).catch((error: Error) => (payment.error = error.message));
@@ -176,46 +168,17 @@ export class TwoInstanceRun {
 
   /** Every QR code has an outcome and SEQR holds no PAID waiting for a poll; then a little longer for late repeats. */
   async settle(): Promise<void> {
-    const decided = this.lastPayAt + ACK_WINDOW_MS + 1000;
-    await this.waitFor(
-      () =>
-        this.unconfirmed() === 0 &&
-        (Date.now() > decided || this.recorder.issued().every((record) => this.recorder.outcomes(record.invoiceReference).length > 0)),
-      Math.max(decided + 10_000 - Date.now(), 8000),
-      'every payment confirmed or reversed',
-    ).catch(() => undefined);
+    const decided = decidedAt(this.lastPayAt);
+    // What is still missing then is judged (lost) by analyse.
+    await this.waitFor(() => everyPaymentDecided(this, this.created, decided), Math.max(decided + 10_000 - Date.now(), 8000), 'every payment decided').catch(() => undefined);
+    // Late duplicates (a takeover's redelivery) come within a poll or two.
     await pause(2500);
   }
 
-  private unconfirmed(): number {
-    return this.created.filter((ref) => {
-      const invoice = this.emu.core.invoices.get(ref);
-      return invoice?.status === 'PAID' && !invoice.paymentConfirmed;
-    }).length;
-  }
-
   analyse(): TwoInstanceResult {
-    const issued = new Map(this.recorder.issued().map((record) => [record.invoiceReference, record]));
-    const findings = this.created.map((ref) => {
-      const invoice = this.emu.core.invoices.get(ref);
-      const payment = this.payments.get(ref);
-      const outcomes = this.recorder.outcomes(ref);
-      const finding: InvoiceFinding = {
-        invoiceReference: ref,
-        order: issued.get(ref)?.order ?? outcomes[0]?.order,
-        issued: issued.has(ref),
-        paid: payment && !payment.error ? payment.phase : undefined,
-        payError: payment?.error,
-        seqrStatus: invoice?.status ?? 'unknown',
-        confirmed: invoice?.paymentConfirmed ?? false,
-        reversed: this.reversedRefs.has(ref) || (invoice?.payment?.reversed ?? false),
-        outcomes,
-        updates: this.recorder.updates(ref).length,
-        verdict: 'ok',
-      };
-      judge(finding);
-      return finding;
-    });
+    const issuedRefs = new Map(this.recorder.issued().map((record) => [record.invoiceReference, record]));
+    const seen = { emu: this.emu, recorder: this.recorder, issuedRefs, reversedRefs: this.reversedRefs };
+    const findings = this.created.map((ref) => findingOf(ref, seen, this.payments.get(ref)));
     const takeoverSeconds: number[] = [];
     for (const { at, open } of this.goneAt) {
       for (const ref of open) {
