@@ -26,6 +26,25 @@ export function setLedgerStoreFactory(factory: LedgerStoreFactory | undefined): 
 /** Longer than Node-RED takes from closing the old nodes of a deploy to starting the new ones. */
 const CLOSE_GRACE_MS = 5_000;
 
+/**
+ * Whether the process was told to stop (SIGTERM, SIGINT: Node-RED's own shutdown closes the nodes next). A shared
+ * ledger nobody uses then closes at once instead of after the grace, letting its leases go, so another instance
+ * takes its invoices over on its next scan rather than when the leases lapse. Heard only once a shared ledger is
+ * open; a process where nothing else listens gets the signal again, as if nobody had.
+ */
+let stopping = false;
+let listening = false;
+function listenForStop(): void {
+  if (listening) return;
+  listening = true;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      stopping = true;
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    });
+  }
+}
+
 interface OpenLedger {
   ledger: PaymentLedger;
   users: Set<object>;
@@ -76,6 +95,7 @@ export function acquireLedger(file: string, user: object, onError: (err: Error) 
       },
     });
     entry = { ledger, users: new Set(), errorListeners, sharedListeners };
+    if (ledger.isShared) listenForStop();
     open.set(key, entry);
     fileOf.set(ledger, key);
   }
@@ -95,6 +115,10 @@ export function releaseLedger(ledger: PaymentLedger, user: object, onError: (err
   entry.users.delete(user);
   entry.errorListeners.delete(onError);
   entry.sharedListeners.delete(user);
+  if (entry.users.size === 0 && stopping && ledger.isShared) {
+    open.delete(key as string);
+    return ledger.close().catch(() => undefined);
+  }
   if (entry.users.size === 0) {
     entry.closeTimer = setTimeout(() => {
       open.delete(key as string);

@@ -95,7 +95,7 @@ describe('redis: two Node-RED instances share the payment ledger in one Redis', 
     assert.match(run.instances.B.output, /took over \d+ invoice\(s\)/);
   });
 
-  it('a graceful stop of one instance: the other takes its open invoices over when their leases lapse', async function () {
+  it('a graceful stop of one instance: it lets its leases go, the other takes its open invoices over at once', async function () {
     run = await TwoInstanceRun.open('stop');
     await payBefore(run, 3);
     await openOnBoth(run, 6);
