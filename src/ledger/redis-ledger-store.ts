@@ -24,6 +24,8 @@ import { LeaseLostError, NotReplicatedError, type LedgerChange, type LedgerEntry
 export const LEASE_MS = 3500;
 /** A Redis answer slower than this counts as Redis being unreachable: nothing waits on it longer. */
 const COMMAND_TIMEOUT_MS = 2000;
+/** After a write that timed out on a live connection, how soon the kept changes are tried again. */
+const RETRY_MS = 1000;
 /** How long loading waits for a first connection before starting with nothing replicated. */
 const CONNECT_WAIT_MS = 5000;
 
@@ -162,6 +164,7 @@ export class RedisLedgerStore implements SharedLedgerStore {
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
   private batch: Batch | undefined;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private everReady = false;
   /**
    * After a reconnect, no takeover for one lease length: Redis may have been down (or restarted) longer than the
@@ -273,6 +276,7 @@ export class RedisLedgerStore implements SharedLedgerStore {
   async close(): Promise<void> {
     await this.write([]);
     this.closed = true;
+    clearTimeout(this.retryTimer);
     if (this.client.status === 'ready') await this.client.quit().catch(() => undefined);
     this.client.disconnect();
   }
@@ -318,6 +322,14 @@ export class RedisLedgerStore implements SharedLedgerStore {
 
   private notReplicated(cause: string): NotReplicatedError {
     this.setReplicated(false);
+    // Slow rather than gone: no reconnect will come to write what is kept, so try again shortly.
+    if (!this.retryTimer && !this.closed) {
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        if (this.client.status === 'ready') void this.catchUp();
+      }, RETRY_MS);
+      this.retryTimer.unref();
+    }
     return new NotReplicatedError(this.location, cause);
   }
 

@@ -2,7 +2,7 @@
  * A real redis-server (Debian's, /usr/bin/redis-server; SEQR_REDIS_SERVER names another) on a free loopback
  * port with its own temporary directory, for the tests of the ledger in Redis. Its append-only file is synced
  * on every write, so a restart (stop, start on the same port and directory) keeps every ledger entry, as a
- * production Redis with AOF does.
+ * production Redis with AOF does. DEBUG SLEEP is allowed from loopback: a test makes Redis slow with it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -38,7 +38,7 @@ export class RedisServer {
 
   async start(): Promise<void> {
     if (this.port === 0) this.port = await freePort();
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--daemonize', 'no'];
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--daemonize', 'no', '--enable-debug-command', 'local'];
     if (this.password) args.push('--requirepass', this.password);
     const child = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;

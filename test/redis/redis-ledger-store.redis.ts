@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { LeaseLostError, NotReplicatedError, PaymentLedger, type LedgerEntry, type LedgerOwner, type OpenEntry } from '../../src/ledger';
 import { RedisLedgerStore } from '../../src/ledger/redis-ledger-store';
 import { RedisServer } from '../helpers/redis-server';
+import Redis from 'ioredis';
 
 const LEASE_MS = 400;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -22,13 +23,13 @@ describe('redis: RedisLedgerStore and leases on a real redis-server', function (
   const stores: RedisLedgerStore[] = [];
   let namespace = 0;
   /** A store as one instance has it, on this test's own keys. */
-  function store(instanceId: string, options: { password?: string; ns?: string } = {}): RedisLedgerStore {
+  function store(instanceId: string, options: { password?: string; ns?: string; leaseMs?: number } = {}): RedisLedgerStore {
     const made = new RedisLedgerStore({
       url: redis.url,
       password: options.password ?? PASSWORD,
       namespace: options.ns ?? `cfg-${namespace}`,
       instanceId,
-      leaseMs: LEASE_MS,
+      leaseMs: options.leaseMs ?? LEASE_MS,
       redis: { retryStrategy: () => 100 },
     });
     stores.push(made);
@@ -56,16 +57,18 @@ describe('redis: RedisLedgerStore and leases on a real redis-server', function (
   });
 
   it('renewal keeps a lease past its length; a lapsed one nobody took is taken again by its holder', async () => {
-    const a = store('a');
-    const b = store('b');
+    // A longer lease here: renewals a quarter of it apart hold on a machine loaded enough to make timers late.
+    const leaseMs = 2000;
+    const a = store('a', { leaseMs });
+    const b = store('b', { leaseMs });
     await Promise.all([a.load(), b.load()]);
     await a.write([{ invoiceReference: '1002', entry: entry('1002') }]);
-    for (let i = 0; i < 4; i++) {
-      await pause(LEASE_MS / 2);
+    for (let i = 0; i < 5; i++) {
+      await pause(leaseMs / 4);
       assert.deepEqual(await a.renew(['1002']), []);
     }
-    assert.deepEqual(await b.takeOver(10), []);
-    await pause(LEASE_MS + 100);
+    assert.deepEqual(await b.takeOver(10), [], 'renewed past its length: still a’s');
+    await pause(leaseMs + 200);
     assert.deepEqual(await a.renew(['1002']), [], 'nobody took it: still a’s');
     assert.deepEqual(await b.takeOver(10), []);
   });
@@ -169,6 +172,29 @@ describe('redis: RedisLedgerStore and leases on a real redis-server', function (
     const taken = new Map((await b.takeOver(10)).map((e) => [e.invoiceReference, e]));
     assert.equal(taken.get('1008')?.amount, '8.00', 'the invoice written while Redis was down is replicated');
     assert.equal(taken.get('1007')?.version, 1, 'and the update');
+  });
+
+  it('Redis slow: a write slower than the timeout says not replicated, and is written once Redis answers', async function () {
+    const a = store('a');
+    const b = store('b');
+    await Promise.all([a.load(), b.load()]);
+    const heard: boolean[] = [];
+    a.onReplicated((replicated) => heard.push(replicated));
+    const blocker = new Redis(redis.url, { password: PASSWORD });
+    try {
+      // Redis busy for 2.5 s, past the store's 2 s command timeout.
+      const busy = blocker.call('DEBUG', 'SLEEP', '2.5');
+      await pause(50);
+      await assert.rejects(a.write([{ invoiceReference: '1010', entry: entry('1010', { amount: '10.10' }) }]), NotReplicatedError);
+      await busy;
+      const deadline = Date.now() + 5000;
+      while (heard.length < 2 && Date.now() < deadline) await pause(50);
+      assert.deepEqual(heard, [false, true], 'caught up without a reconnect');
+      await a.release(['1010']);
+      assert.equal((await b.takeOver(10)).find((e) => e.invoiceReference === '1010')?.amount, '10.10');
+    } finally {
+      blocker.disconnect();
+    }
   });
 
   it('PaymentLedger: only the lease holder records an outcome; the other is told it is not its to send', async () => {
