@@ -17,6 +17,7 @@
  * TAKE_OVER_SCAN_MS for invoices whose instance stopped renewing its leases, and hands them to its own payment
  * status node of the same id (or the stand-in), which polls them at once.
  */
+import { createHash } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Node, NodeAPI } from 'node-red';
@@ -49,7 +50,8 @@ function redisBackend(RED: NodeAPI, def: SeqrConfigDef, password: string | undef
   }
   if (!parsed || (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')) return RED._('seqr-config.errors.bad-redis-url', { config: label });
   return {
-    key: `${redisLocation(url)}#${def.id}`,
+    // Another password (a fix redeployed) opens another ledger, not the one the old password opened.
+    key: `${redisLocation(url)}#${def.id}#${createHash('sha256').update(`${url}\n${password ?? ''}`).digest('hex').slice(0, 16)}`,
     open: () => new RedisLedgerStore({ url, password: password || undefined, namespace: def.id }),
   };
 }
@@ -153,7 +155,7 @@ export = function register(RED: NodeAPI): void {
     sweep.unref();
 
     node.acquire = function acquire(user: Node, principal?: SeqrPrincipal): SeqrClient {
-      if (settings.problem) throw new SeqrConfigError(settings.problem);
+      if (node.problem) throw new SeqrConfigError(node.problem);
       if (closed) throw new Error(RED._('seqr-config.errors.closed', { config: label }));
       node.users[user.id] = user;
       if (!principal) return sharedClient();
