@@ -78,6 +78,8 @@ export interface SharedLedgerStore extends LedgerStore {
   readonly instanceId: string;
   /** How long a lease lasts unrenewed (ms). */
   readonly leaseMs: number;
+  /** When the store last answered (epoch ms): cut off longer than a lease, this instance's leases may be another's. */
+  readonly lastAnsweredAt: number;
   /**
    * Renews this instance's leases of `references` (an own lease that lapsed with nobody taking it is taken
    * again). Resolves with the references this instance no longer holds: another instance took them, or they are

@@ -80,6 +80,12 @@ export interface PaymentLedgerOptions {
 
 /** How often a shared ledger renews its leases (a lease lasts SharedLedgerStore.leaseMs). */
 export const LEASE_RENEW_MS = 1000;
+/**
+ * A shared store cut off for longer than a lease: how long an outcome waits for the store to say whose the
+ * invoice is before it is sent all the same (a PAID held forever is worse than a possible second copy).
+ */
+export const OUTCOME_HOLD_MS = 30_000;
+const OUTCOME_RETRY_MS = 500;
 
 /**
  * How long an outcome stays in the ledger after it was sent. Node-RED hands a sent message to the next nodes on a
@@ -211,24 +217,34 @@ export class PaymentLedger {
   /**
    * The outcome, durably, before it is sent. Resolves false when the invoice is another instance's (a shared
    * store refused the write): that instance sends the outcome, this one must not. Rejects when the write failed
-   * (the caller sends all the same). A shared store that cannot be reached counts as recorded: this instance
-   * holds the invoice and sends its outcome.
+   * (the caller sends all the same). A shared store that cannot be reached, but answered within a lease length,
+   * counts as recorded: nobody can have taken the invoice over yet. Cut off longer, the outcome waits (up to
+   * OUTCOME_HOLD_MS) for the store to say whether the invoice is still this instance's: an instance cut off from
+   * Redis while the others are not must not send a PAID another instance took over.
    */
   async recordOutcome(invoiceReference: string, output: StoredOutcome['output'], msg: object): Promise<boolean> {
     const entry = this.entries.get(invoiceReference);
     if (!entry) return !this.shared;
     entry.stored.outcome = { output, stored: toStorable(msg) };
-    try {
-      await this.store.write([{ invoiceReference, entry: { ...entry.stored } }]);
-    } catch (err) {
-      if (err instanceof LeaseLostError) {
-        this.lose(err.references);
-        return false;
+    const holdUntil = Date.now() + OUTCOME_HOLD_MS;
+    for (;;) {
+      try {
+        await this.store.write([{ invoiceReference, entry: { ...entry.stored } }]);
+        return true;
+      } catch (err) {
+        if (err instanceof LeaseLostError) {
+          this.lose(err.references);
+          return false;
+        }
+        if (!(err instanceof NotReplicatedError)) throw err;
+        this.options.onReplicated?.(false, err);
+        const shared = this.shared as SharedLedgerStore;
+        if (Date.now() - shared.lastAnsweredAt < shared.leaseMs || Date.now() > holdUntil) return true;
       }
-      if (!(err instanceof NotReplicatedError)) throw err;
-      this.options.onReplicated?.(false, err);
+      await new Promise((resolve) => setTimeout(resolve, OUTCOME_RETRY_MS));
+      // Taken over meanwhile (a renewal said so): the other instance sends it.
+      if (this.entries.get(invoiceReference) !== entry) return false;
     }
-    return true;
   }
 
   /**

@@ -151,6 +151,7 @@ export class RedisLedgerStore implements SharedLedgerStore {
   readonly location: string;
   readonly instanceId: string;
   readonly leaseMs: number;
+  lastAnsweredAt = 0;
   /** Commands sent and their kinds, for the benchmark. */
   readonly stats = { apply: 0, renew: 0, takeOver: 0, changes: 0, renewed: 0 };
   private readonly client: Redis & LedgerCommands;
@@ -313,7 +314,9 @@ export class RedisLedgerStore implements SharedLedgerStore {
   private async call<T>(command: () => Promise<T>): Promise<T> {
     if (this.client.status !== 'ready') throw this.notReplicated('not connected');
     try {
-      return await command();
+      const answer = await command();
+      this.lastAnsweredAt = Date.now();
+      return answer;
     } catch (err) {
       if (err instanceof LeaseLostError) throw err;
       throw this.notReplicated((err as Error).message);

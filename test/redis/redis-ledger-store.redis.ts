@@ -4,6 +4,7 @@
  * Short leases (400 ms) keep the waits brief; the arithmetic is the same at 3.5 s.
  */
 import assert from 'node:assert/strict';
+import * as net from 'node:net';
 import { LeaseLostError, NotReplicatedError, PaymentLedger, type LedgerEntry, type LedgerOwner, type OpenEntry } from '../../src/ledger';
 import { RedisLedgerStore } from '../../src/ledger/redis-ledger-store';
 import { RedisServer } from '../helpers/redis-server';
@@ -194,6 +195,51 @@ describe('redis: RedisLedgerStore and leases on a real redis-server', function (
       assert.equal((await b.takeOver(10)).find((e) => e.invoiceReference === '1010')?.amount, '10.10');
     } finally {
       blocker.disconnect();
+    }
+  });
+
+  it('PaymentLedger cut off from Redis while another instance is not: its outcome waits, and is not sent once Redis says the invoice is taken', async function () {
+    // a reaches Redis through a TCP relay the test can cut; b reaches it directly. Leases longer than the ledger's
+    // 1 s renewal here, as in production (3.5 s): b must hold what it took over.
+    const leaseMs = 2500;
+    const sockets = new Set<net.Socket>();
+    let cut = false;
+    const relay = net.createServer((client) => {
+      if (cut) return client.destroy();
+      const upstream = net.connect(redis.port, '127.0.0.1');
+      for (const socket of [client, upstream]) {
+        sockets.add(socket);
+        socket.on('error', () => undefined);
+        socket.on('close', () => sockets.delete(socket));
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const relayUrl = `redis://127.0.0.1:${(relay.address() as net.AddressInfo).port}/0`;
+    const aStore = new RedisLedgerStore({ url: relayUrl, password: PASSWORD, namespace: `cfg-${namespace}`, instanceId: 'a', leaseMs, redis: { retryStrategy: () => 100 } });
+    stores.push(aStore);
+    const a = new PaymentLedger(aStore, { onStoreError: () => undefined });
+    const b = new PaymentLedger(store('b', { leaseMs }), { onStoreError: () => undefined });
+    try {
+      await Promise.all([a.ready, b.ready]);
+      await a.recordInvoice('1011', { owner: 'status-1', msg: { payload: 'x' } });
+      cut = true;
+      for (const socket of sockets) socket.destroy();
+      await pause(leaseMs + 300);
+      const owner: LedgerOwner = { ownerId: 'status-1', adopt: () => undefined };
+      b.attach(owner);
+      assert.deepEqual(await b.takeOver(() => owner), ['1011'], 'b took the invoice a could not renew');
+      // a fetched PAID meanwhile: its record cannot reach Redis, and a lease length has passed since Redis answered.
+      const started = Date.now();
+      const mine = a.recordOutcome('1011', 1, { payload: 'PAID' });
+      await pause(1000);
+      cut = false;
+      assert.equal(await mine, false, 'a must not send: the invoice is b’s');
+      assert.ok(Date.now() - started >= 1000, 'it waited for Redis instead of sending');
+      assert.equal(await b.recordOutcome('1011', 1, { payload: 'PAID' }), true);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await new Promise<void>((resolve) => relay.close(() => resolve()));
     }
   });
 
