@@ -60,20 +60,21 @@ describe('redis: two Node-RED instances share the payment ledger in one Redis', 
   }
 
   /** Open invoices on both instances: some already polled, some still between send invoice and payment status. */
-  async function openOnBoth(r: TwoInstanceRun, issuedBefore: number): Promise<void> {
-    r.buy('A', 4);
-    r.buy('B', 4);
+  async function openOnBoth(r: TwoInstanceRun, issuedBefore: number, onA = 4, onB = 4): Promise<void> {
+    r.buy('A', onA);
+    r.buy('B', onB);
     // The crash flow's delay (4 s) holds each message between send invoice and payment status: these get claimed.
     await pause(4500);
-    r.buy('A', 4);
-    r.buy('B', 4);
-    await r.waitIssued(issuedBefore + 16);
+    r.buy('A', onA);
+    r.buy('B', onB);
+    await r.waitIssued(issuedBefore + 2 * (onA + onB));
   }
 
   it('kill -9 of one instance mid-payment: the other takes its invoices over, every payment comes out once', async function () {
     run = await TwoInstanceRun.open('kill');
-    await payBefore(run, 6);
-    await openOnBoth(run, 12);
+    await payBefore(run, 4);
+    // A holds 12 open invoices when it dies: 6 polled, 6 between send invoice and payment status.
+    await openOnBoth(run, 8, 6, 2);
     // Customers pay A's invoices, polled ones and ones still in the delay node, and A dies at once.
     const onA = run.unpaid('A');
     await Promise.all([run.pay([...onA.slice(0, 3), ...onA.slice(-2)]), run.stop('A', 'SIGKILL')]);
@@ -82,15 +83,15 @@ describe('redis: two Node-RED instances share the payment ledger in one Redis', 
     await pause(3000);
     await run.start('A');
     run.phase = 'after';
-    run.buy('A', 6);
-    run.buy('B', 6);
+    run.buy('A', 8);
+    run.buy('B', 8);
     await run.waitIssued(40);
     await run.pay(run.unpaid());
     await run.settle();
     const result = run.analyse();
     console.log(report('kill -9', result));
     assert.equal(result.findings.length, 40);
-    assert.ok(result.takeoverSeconds.length >= 5, `A had open invoices at the kill (${result.takeoverSeconds.length})`);
+    assert.ok(result.takeoverSeconds.length >= 8, `A had open invoices at the kill (${result.takeoverSeconds.length})`);
     check(run, result);
     assert.match(run.instances.B.output, /took over \d+ invoice\(s\)/);
   });
