@@ -158,7 +158,7 @@ export class RedisLedgerStore implements SharedLedgerStore {
   private readonly keys: [string, string, string];
   /** Invoices whose entry this instance knows to exist in Redis: their writes are updates (refused if gone). */
   private readonly known = new Set<string>();
-  /** Changes not yet acknowledged while Redis was unreachable: the latest state per invoice. */
+  /** Changes Redis has not acknowledged yet (on their way, or kept while it was unreachable): the latest state per invoice. */
   private readonly unreplicated = new Map<string, LedgerEntry | undefined>();
   private readonly replicatedListeners: Array<(replicated: boolean) => void> = [];
   private replicated = true;
@@ -263,7 +263,7 @@ export class RedisLedgerStore implements SharedLedgerStore {
         entries.push(JSON.parse(pairs[i + 1]) as LedgerEntry);
         this.known.add(pairs[i]);
       } catch {
-        // Not ours to judge further: left leased to nobody useful; it lapses and is skipped again.
+        // Unreadable (written by something else): not renewed here, so it lapses and is passed over again.
       }
     }
     return entries;
