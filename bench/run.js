@@ -6,6 +6,8 @@ const pollCpu = require('./poll-cpu');
 const statusNode = require('./status-node');
 const notificationLatency = require('./notification-latency');
 const ledgerBench = require('./ledger');
+const redisLedgerBench = require('./redis-ledger');
+const { existsSync } = require('node:fs');
 
 /** A bench in a fresh process, so that its RSS, event loop and Node-RED runtime are its own. */
 function runApart(name, env = {}) {
@@ -25,6 +27,10 @@ function runApart(name, env = {}) {
   const nodeInMemory = await runApart('status-node', { BENCH_LEDGER: 'memory' });
   console.log('\n== payment ledger: 2,000 invoices through their whole life, journal file vs memory');
   const ledger = await ledgerBench.run();
+  // Issue 14: the ledger in Redis, one instance and two (needs redis-server; skipped without it).
+  const hasRedis = existsSync(process.env.SEQR_REDIS_SERVER || '/usr/bin/redis-server');
+  if (hasRedis) console.log('\n== payment ledger in Redis: lifecycles beside file and memory; 2,000 open invoices on one instance and on two');
+  const redis = hasRedis ? await redisLedgerBench.run() : undefined;
   console.log('\n== PAID latency: notification callback vs polling alone (1 s interval)');
   const latency = await runApart('notification-latency');
   const ms = (value) => value.toFixed(1) + ' ms';
@@ -39,6 +45,15 @@ function runApart(name, env = {}) {
     ['status node CPU, ledger file / memory', `${node.cpuPercent.toFixed(0)} % / ${nodeInMemory.cpuPercent.toFixed(0)} % of a core`, '', undefined],
     ['peak RSS, ledger file / memory', `${node.rssMb.toFixed(0)} / ${nodeInMemory.rssMb.toFixed(0)} MB`, '', undefined],
     ['ledger: 2,000 lifecycles CPU, file / memory', `${ledger.file.cpuMs.toFixed(0)} / ${ledger.memory.cpuMs.toFixed(0)} ms (${ledger.file.syncs} syncs)`, '', undefined],
+    ...(redis
+      ? [
+        ['ledger: 2,000 lifecycles CPU, Redis / file', `${redis.inRedis.cpuMs.toFixed(0)} / ${redis.file.cpuMs.toFixed(0)} ms`, '', undefined],
+        ['Redis leases at rest, 1 / 2 instances', `${redis.one.reports[0].callsPerSecond.toFixed(1)} / ${redis.two.reports.map((r) => r.callsPerSecond.toFixed(1)).join('+')} calls/s`, '', undefined],
+        ['instance CPU for leases, 1 / 2 instances', `${redis.one.reports[0].cpuPercent.toFixed(2)} % / ${redis.two.reports.map((r) => r.cpuPercent.toFixed(2)).join('+')} %`, '', undefined],
+        ['Redis CPU at rest, 1 / 2 instances', `${redis.one.redisCpuPercent.toFixed(2)} % / ${redis.two.redisCpuPercent.toFixed(2)} %`, '', undefined],
+        ['takeover of 1,000 invoices after kill -9', `${redis.two.takeoverMs} ms`, '< 5000 ms', redis.two.takeoverMs < 5000],
+      ]
+      : []),
     ['emulator CPU per poll', node.emulatorCpuUsPerPoll.toFixed(0) + ' µs', '', undefined],
     ['outputs 1/2 (paid/failed)', String(node.outcomes), '0', node.outcomes === 0],
     ['PAID latency notified p50 / p90', `${ms(latency.notified.p50Ms)} / ${ms(latency.notified.p90Ms)}`, '', undefined],

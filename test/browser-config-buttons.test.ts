@@ -174,13 +174,13 @@ describe('browser: the seqr-config buttons in the editor', function () {
     assert.notEqual(terminalId, before.principalId);
     await closeConfigDialog('cancel');
 
-    // The editor's node holds the new id, no password, and is marked changed: there is something to deploy.
+    // The editor's node holds the new id, no password (no Redis password either: none was set), and is marked changed.
     const node = await page.evaluate((id) => {
       const found = (window as unknown as EditorWindow).RED.nodes.node(id);
       const credentials = Object.fromEntries(Object.entries(found?.credentials ?? {}).filter(([key]) => key !== '_'));
       return { credentials, principalType: found?.principalType, changed: found?.changed };
     }, CONFIG_ID);
-    assert.deepEqual(node, { credentials: { principalId: terminalId, has_password: true }, principalType: 'TERMINALID', changed: true });
+    assert.deepEqual(node, { credentials: { principalId: terminalId, has_password: true, has_redisPassword: false }, principalType: 'TERMINALID', changed: true });
     assert.equal(await page.locator('#red-ui-header-button-deploy.disabled').count(), 0, 'the Deploy button is enabled');
 
     // Reopened, the dialog shows the new terminal with the stored password, which SEQR accepts.

@@ -166,7 +166,7 @@ describeDemo('npm start (the demo launcher)', function () {
     assert.deepEqual(Object.keys(credentials), ['$'], 'encrypted with the credentialSecret of demo/settings.js');
     // What the editor gets for the config node: the terminal id, never the password.
     const safe = (await (await fetch(new URL(`credentials/seqr-config/${String(config?.id)}`, urls.editor))).json()) as Record<string, unknown>;
-    assert.deepEqual(safe, { principalId: PUBLIC_TEST_TERMINAL.id, has_password: true });
+    assert.deepEqual(safe, { principalId: PUBLIC_TEST_TERMINAL.id, has_password: true, has_redisPassword: false });
     assert.doesNotMatch(launcher?.stderr ?? '', new RegExp(PUBLIC_TEST_TERMINAL.password), 'no password in the log');
   });
 

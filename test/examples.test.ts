@@ -9,6 +9,8 @@ import { PUBLIC_TEST_RESELLER, PUBLIC_TEST_TERMINAL } from '../src/seqr/types';
 import { until } from './emulator-helpers';
 import { resolveFromNodeRed } from './helpers/node-red-runtime';
 import { helper, HttpNodeServer, NODE_MODULES, TAB, nextMessage, type FlowNode, type TestNode } from './helpers/node-red';
+import { RedisServer, redisServerInstalled } from './helpers/redis-server';
+import Redis from 'ioredis';
 
 /*
  * Every flow in examples/ (what the editor offers under Import ▸ Examples), deployed into a Node-RED runtime
@@ -403,7 +405,29 @@ const SCENARIOS: Record<string, (run: DeployedExample) => Promise<void>> = {
     assert.ok(Date.now() - paidAt < 5000, `the order was marked paid ${Date.now() - paidAt} ms after the payment`);
     assert.deepEqual(await (await fetch(`${shop}/order/${reference}`)).json(), { invoiceReference: reference, status: 'PAID' });
   },
+  async '14 Two instances with Redis'(run) {
+    // One instance here (the two-instance suite, test/redis, runs two): the checkout and its ledger in Redis.
+    const shop = `${httpNodeUrl}/seqr-ha`;
+    const page = await (await fetch(`${shop}/checkout?amount=75.00`)).text();
+    assert.match(page, /Pay 75\.00 SEK/);
+    const reference = /\/seqr-ha\/order\/(\d+)/.exec(page)?.[1] ?? '';
+    const redis = new Redis(exampleRedis!.url);
+    try {
+      const entries = 'seqr-ledger:{5b0b5b0b14000c1}:entries';
+      assert.equal(await redis.hexists(entries, reference), 1, 'the open invoice is in Redis');
+      const outcome = run.debug('order outcome');
+      await run.emu.payer.pay(reference);
+      assert.equal((await outcome).payload.status, 'PAID');
+      assert.deepEqual(await (await fetch(`${shop}/order/${reference}`)).json(), { invoiceReference: reference, status: 'PAID' });
+      await until(async () => (await redis.hexists(entries, reference)) === 0, 5000);
+    } finally {
+      redis.disconnect();
+    }
+  },
 };
+
+/** The Redis of example 14's ledger (Debian's redis-server, which .ci/run installs). */
+let exampleRedis: RedisServer | undefined;
 
 /** Where the receipt printer example prints in the test (its own /tmp file is the user's). */
 const RECEIPT_DIR = mkdtempSync(path.join(tmpdir(), 'seqr-examples-'));
@@ -420,6 +444,7 @@ function testSettings(example: string): Record<string, Record<string, unknown>> 
     '10 Cancel and timeout': { 'payment status (keep)': { giveUpAfter: 2 } },
     '12 Receipt printer': { 'receipt printer (file)': { filename: RECEIPT_FILE } },
     '13 Webshop checkout': { 'SEQR notification': { publicUrl: httpNodeUrl }, 'payment status': { interval: 10_000 } },
+    '14 Two instances with Redis': { 'SEQR emulator (two instances, Redis)': { redisUrl: exampleRedis?.url } },
   };
   return settings[example] ?? {};
 }
@@ -478,12 +503,16 @@ describe('examples/', function () {
       await helper.startServer();
       await httpNodeServer.start();
       httpNodeUrl = httpNodeServer.url;
+      if (!redisServerInstalled()) throw new Error('example 14 needs redis-server (apt-get install redis-server; .ci/run does it)');
+      exampleRedis = new RedisServer();
+      await exampleRedis.start();
     });
     after(async function () {
       await httpNodeServer.stop();
       await helper.stopServer();
       await emu.stop();
       rmSync(RECEIPT_DIR, { recursive: true, force: true });
+      await exampleRedis?.dispose();
     });
     afterEach(async function () {
       httpNodeServer.forget();

@@ -104,7 +104,7 @@ describe('seqr-config editor buttons with adminAuth (a real Node-RED)', function
 
     // The editor learns that a password is set, never the password.
     const editorView = await call('GET', `/credentials/seqr-config/${CONFIG_ID}`, tokens.admin);
-    assert.deepEqual(editorView.json(), { principalId: terminalId, has_password: true });
+    assert.deepEqual(editorView.json(), { principalId: terminalId, has_password: true, has_redisPassword: false });
   });
 
   it('no password in any answer or in what Node-RED logged', function () {

@@ -143,7 +143,7 @@ for (const withAdminAuth of [false, true]) {
     it('the attacker received nothing, the stored credentials are unchanged, and no answer or log line has the password', async function () {
       assert.equal(attacker.connections(), 0, `the attacker's endpoint got ${JSON.stringify(attacker.received)}`);
       const stored = await fetch(`${red.url}/credentials/seqr-config/${CONFIG_ID}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-      assert.deepEqual(await stored.json(), { principalId: PUBLIC_TEST_TERMINAL.id, has_password: true });
+      assert.deepEqual(await stored.json(), { principalId: PUBLIC_TEST_TERMINAL.id, has_password: true, has_redisPassword: false });
       assert.equal(answers.length, ENDPOINTS.length * 3 * (withAdminAuth ? 2 : 1) + 2 * (withAdminAuth ? 2 : 1) + 1, 'every answer checked');
       for (const text of [...answers, red.output]) assert.ok(!text.includes(PUBLIC_TEST_TERMINAL.password), `the password in ${text.slice(0, 300)}`);
     });

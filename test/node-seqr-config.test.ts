@@ -76,10 +76,10 @@ describe('seqr-config node', function () {
     assert.equal((await second.getPaymentStatus(reference, 0)).status, 'ISSUED');
   });
 
-  it('keeps the id and password as credentials (never in the exported flow), the password as a password', async function () {
+  it('keeps the id and password as credentials (never in the exported flow), the passwords of SEQR and of Redis as passwords', async function () {
     await load({}, { principalId: TERMINAL.id, password: TERMINAL.password });
     const runtime = (helper as unknown as { _redNodes: { getCredentialDefinition(type: string): unknown } })._redNodes;
-    assert.deepEqual(runtime.getCredentialDefinition('seqr-config'), { principalId: { type: 'text' }, password: { type: 'password' } });
+    assert.deepEqual(runtime.getCredentialDefinition('seqr-config'), { principalId: { type: 'text' }, password: { type: 'password' }, redisPassword: { type: 'password' } });
     assert.equal(helper.getNode('cfg').credentials?.password, TERMINAL.password);
   });
 

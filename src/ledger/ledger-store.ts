@@ -65,3 +65,54 @@ export interface LedgerStore {
   /** Waits for the writes under way, then releases the store. */
   close(): Promise<void>;
 }
+
+/**
+ * A store several Node-RED instances share (Redis), running the same flows: each open invoice is leased to one
+ * instance at a time, which alone polls it and writes it. A lease lasts a few seconds and is renewed while the
+ * instance runs; one that lapses is taken over by another instance. Every write is fenced by the lease: a write
+ * of an instance that lost it is refused (LeaseLostError), so an instance that was too slow to renew can record
+ * no outcome, and only one instance ever sends a given PAID.
+ */
+export interface SharedLedgerStore extends LedgerStore {
+  /** This process's name in the leases: unique per process start. */
+  readonly instanceId: string;
+  /** How long a lease lasts unrenewed (ms). */
+  readonly leaseMs: number;
+  /** When the store last answered (epoch ms): cut off longer than a lease, this instance's leases may be another's. */
+  readonly lastAnsweredAt: number;
+  /**
+   * Renews this instance's leases of `references` (an own lease that lapsed with nobody taking it is taken
+   * again). Resolves with the references this instance no longer holds: another instance took them, or they are
+   * gone. Rejects with NotReplicatedError while the store cannot be reached (the leases are then nobody's to take).
+   */
+  renew(references: string[]): Promise<string[]>;
+  /** Leases to this instance, atomically, up to `max` open entries whose lease lapsed, and returns them. */
+  takeOver(max: number): Promise<LedgerEntry[]>;
+  /** Lets the leases go at once (a graceful stop): another instance takes them over on its next scan. */
+  release(references: string[]): Promise<void>;
+  /** Hears whether changes are replicated: false when the store became unreachable, true when it caught up. */
+  onReplicated(listener: (replicated: boolean) => void): void;
+}
+
+export function isSharedStore(store: LedgerStore): store is SharedLedgerStore {
+  return typeof (store as Partial<SharedLedgerStore>).takeOver === 'function';
+}
+
+/** Writes refused because another instance holds these invoices' leases (or they are no longer open). */
+export class LeaseLostError extends Error {
+  constructor(readonly references: string[]) {
+    super(`invoice(s) ${references.join(', ')} are held by another Node-RED instance`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+/**
+ * A shared store could not be reached (down, or slower than its timeout): the changes are kept in this process
+ * and written when it is back. The invoices stay this instance's to poll meanwhile.
+ */
+export class NotReplicatedError extends Error {
+  constructor(location: string, cause: string) {
+    super(`${location} is unreachable (${cause}); kept here and replicated when it is back`);
+    this.name = 'NotReplicatedError';
+  }
+}

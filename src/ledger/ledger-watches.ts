@@ -190,6 +190,19 @@ export class LedgerWatches<Msg extends object> implements LedgerOwner {
     return true;
   }
 
+  /**
+   * Another instance holds the invoice now (a shared ledger): polling stops here and the entry is left alone;
+   * the message is done (its outcome comes out on the other instance, on its stored copy).
+   */
+  lost(invoiceReference: string): void {
+    const watch = this.watches.get(invoiceReference);
+    if (!watch) return;
+    this.watches.delete(invoiceReference);
+    this.watcher.stop(invoiceReference);
+    watch.route.done();
+    this.outlet.changed();
+  }
+
   /** Stops watching without cancelling; the watch's message is done. False when not watched. */
   stop(invoiceReference: string): boolean {
     const watch = this.watches.get(invoiceReference);
@@ -295,10 +308,14 @@ export class LedgerWatches<Msg extends object> implements LedgerOwner {
     this.ledger
       .recordOutcome(invoiceReference, output, watch.msg)
       // Not durable: still send it (holding a PAID back is worse); only a crash now could repeat it unmarked.
-      .catch((err: Error) => this.outlet.error(err))
-      .then(() => {
+      .catch((err: Error) => {
+        this.outlet.error(err);
+        return true;
+      })
+      .then((mine) => {
         // Closed meanwhile (a redeploy or stop): the entry keeps its outcome, and whoever resumes it sends it.
-        if (this.closed) return;
+        // Not mine: another instance holds the invoice (shared ledger) and sends the outcome; `lost` ended the watch.
+        if (this.closed || !mine) return;
         this.watches.delete(invoiceReference);
         watch.route.send(outputs);
         this.ledger.markSent(invoiceReference);

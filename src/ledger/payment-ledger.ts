@@ -16,11 +16,18 @@
  * have started (that node was deleted, or none was ever known) is adopted by a stand-in (`adoptOrphans`: the
  * configuration itself, which logs the outcome), so every invoice still gets one.
  *
+ * Shared by several instances (a SharedLedgerStore, Redis): this ledger holds in memory only the entries whose
+ * lease this instance holds. It renews them every LEASE_RENEW_MS; one it lost (another instance took it over, or
+ * its write was refused) is dropped here and its owner stops polling it (`LedgerOwner.lost`). `takeOver` leases
+ * the entries of instances that stopped renewing and hands them to the running owner named in them (the same
+ * flows run everywhere) or to the stand-in. Only the lease holder can record an outcome: `recordOutcome` answers
+ * false to any other, which then does not send it.
+ *
  * Knows nothing of Node-RED.
  */
 import type { InvoiceStatus } from '../seqr/types';
 import { toStorable } from '../watcher/storable-message';
-import type { LedgerChange, LedgerEntry, LedgerStore, StoredOutcome } from './ledger-store';
+import { LeaseLostError, NotReplicatedError, isSharedStore, type LedgerChange, type LedgerEntry, type LedgerStore, type SharedLedgerStore, type StoredOutcome } from './ledger-store';
 
 /** What the ledger asks of a watcher that can take entries over (LedgerWatches). */
 export interface LedgerOwner {
@@ -32,6 +39,8 @@ export interface LedgerOwner {
    * it stops polling the invoice and leaves the entry. Owners without it keep what they claimed.
    */
   surrender?(invoiceReference: string): void;
+  /** Another instance holds the invoice now (shared store): stop polling it and leave the entry alone. */
+  lost?(invoiceReference: string): void;
 }
 
 /** An entry as the ledger holds it in memory: the stored state and what this process knows beside it. */
@@ -63,7 +72,20 @@ export interface PaymentLedgerOptions {
   onClaim?(invoiceReference: string, ledger: PaymentLedger): void;
   /** How long a sent outcome stays recorded (`markSent`); default SENT_SETTLE_MS. */
   sentSettleMs?: number;
+  /** Shared store: changes could not be replicated (kept here, written when it is back), or it caught up. */
+  onReplicated?(replicated: boolean, err?: NotReplicatedError): void;
+  /** Shared store: another instance holds these invoices now (this one stopped polling them). */
+  onLeaseLost?(references: string[]): void;
 }
+
+/** How often a shared ledger renews its leases (a lease lasts SharedLedgerStore.leaseMs). */
+export const LEASE_RENEW_MS = 1000;
+/**
+ * A shared store cut off for longer than a lease: how long an outcome waits for the store to say whose the
+ * invoice is before it is sent all the same (a PAID held forever is worse than a possible second copy).
+ */
+export const OUTCOME_HOLD_MS = 30_000;
+const OUTCOME_RETRY_MS = 500;
 
 /**
  * How long an outcome stays in the ledger after it was sent. Node-RED hands a sent message to the next nodes on a
@@ -85,6 +107,10 @@ export class PaymentLedger {
   private readonly owners = new Map<string, LedgerOwner>();
   /** Removals of sent outcomes, waiting out the settle time. */
   private readonly settling = new Map<string, ReturnType<typeof setTimeout>>();
+  /** The store, when several instances share it. */
+  private readonly shared: SharedLedgerStore | undefined;
+  private renewTimer: ReturnType<typeof setInterval> | undefined;
+  private renewing = false;
 
   constructor(
     private readonly store: LedgerStore,
@@ -100,6 +126,19 @@ export class PaymentLedger {
     });
     // Every user awaits `ready` and handles its rejection itself.
     this.ready.catch(() => undefined);
+    this.shared = isSharedStore(store) ? store : undefined;
+    if (this.shared) {
+      this.shared.onReplicated((replicated) => {
+        if (replicated) this.options.onReplicated?.(true);
+      });
+      this.renewTimer = setInterval(() => void this.renewLeases(), LEASE_RENEW_MS);
+      this.renewTimer.unref();
+    }
+  }
+
+  /** Whether several instances share this ledger (leases, takeovers). */
+  get isShared(): boolean {
+    return this.shared !== undefined;
   }
 
   get size(): number {
@@ -129,7 +168,11 @@ export class PaymentLedger {
     // A status node may have been quicker than this write's return (it claims by reference).
     if (existing) return;
     this.entries.set(invoiceReference, { stored, live: msg, mayHaveBeenSent: false });
-    await this.store.write([{ invoiceReference, entry: stored }]);
+    // Shared store unreachable: recorded here and polled here, replicated when it is back (the listener says so).
+    await this.store.write([{ invoiceReference, entry: stored }]).catch((err: Error) => {
+      if (!(err instanceof NotReplicatedError)) throw err;
+      this.options.onReplicated?.(false, err);
+    });
   }
 
   /**
@@ -171,12 +214,37 @@ export class PaymentLedger {
     this.persist(entry.stored);
   }
 
-  /** The outcome, durably, before it is sent. */
-  async recordOutcome(invoiceReference: string, output: StoredOutcome['output'], msg: object): Promise<void> {
+  /**
+   * The outcome, durably, before it is sent. Resolves false when the invoice is another instance's (a shared
+   * store refused the write): that instance sends the outcome, this one must not. Rejects when the write failed
+   * (the caller sends all the same). A shared store that cannot be reached, but answered within a lease length,
+   * counts as recorded: nobody can have taken the invoice over yet. Cut off longer, the outcome waits (up to
+   * OUTCOME_HOLD_MS) for the store to say whether the invoice is still this instance's: an instance cut off from
+   * Redis while the others are not must not send a PAID another instance took over.
+   */
+  async recordOutcome(invoiceReference: string, output: StoredOutcome['output'], msg: object): Promise<boolean> {
     const entry = this.entries.get(invoiceReference);
-    if (!entry) return;
+    if (!entry) return !this.shared;
     entry.stored.outcome = { output, stored: toStorable(msg) };
-    await this.store.write([{ invoiceReference, entry: entry.stored }]);
+    const holdUntil = Date.now() + OUTCOME_HOLD_MS;
+    for (;;) {
+      try {
+        await this.store.write([{ invoiceReference, entry: { ...entry.stored } }]);
+        return true;
+      } catch (err) {
+        if (err instanceof LeaseLostError) {
+          this.lose(err.references);
+          return false;
+        }
+        if (!(err instanceof NotReplicatedError)) throw err;
+        this.options.onReplicated?.(false, err);
+        const shared = this.shared as SharedLedgerStore;
+        if (Date.now() - shared.lastAnsweredAt < shared.leaseMs || Date.now() > holdUntil) return true;
+      }
+      await new Promise((resolve) => setTimeout(resolve, OUTCOME_RETRY_MS));
+      // Taken over meanwhile (a renewal said so): the other instance sends it.
+      if (this.entries.get(invoiceReference) !== entry) return false;
+    }
   }
 
   /**
@@ -262,11 +330,77 @@ export class PaymentLedger {
     return this.store.write([]).catch(() => undefined);
   }
 
+  /**
+   * Shared store: leases the entries of instances that stopped renewing (died, or cut off from Redis) and hands
+   * them over: to the running owner each names, else to the stand-in `adopter`. Call once the flows have started
+   * (every owner attached), then every second or so. Resolves with the references taken over.
+   */
+  async takeOver(adopter: () => LedgerOwner, max = 500): Promise<string[]> {
+    if (!this.shared) return [];
+    await this.ready;
+    let taken: LedgerEntry[];
+    try {
+      taken = await this.shared.takeOver(max);
+    } catch (err) {
+      if (err instanceof NotReplicatedError) return [];
+      throw err;
+    }
+    const byOwner = new Map<LedgerOwner, OpenEntry[]>();
+    for (const stored of taken) {
+      // Its own lease lapsed (renewals late) and nobody else took it: still watched here.
+      if (this.entries.has(stored.invoiceReference)) continue;
+      const entry: OpenEntry = { stored, mayHaveBeenSent: stored.outcome !== undefined };
+      this.entries.set(stored.invoiceReference, entry);
+      let owner = this.owners.get(stored.owner ?? '');
+      if (!owner) {
+        owner = adopter();
+        stored.owner = owner.ownerId;
+        this.persist(stored);
+      }
+      byOwner.set(owner, [...(byOwner.get(owner) ?? []), entry]);
+    }
+    for (const [owner, entries] of byOwner) owner.adopt(entries);
+    return taken.map((stored) => stored.invoiceReference);
+  }
+
   /** Closes the store; outcomes still settling stay recorded (the next start sends them again, marked). */
-  close(): Promise<void> {
+  async close(): Promise<void> {
     for (const timer of this.settling.values()) clearTimeout(timer);
     this.settling.clear();
+    clearInterval(this.renewTimer);
+    // Another instance takes them over on its next scan instead of waiting for the leases to lapse.
+    await this.shared?.release([...this.entries.keys()]).catch(() => undefined);
     return this.store.close();
+  }
+
+  /** Renews the shared leases of every entry here; drops those another instance holds now. */
+  private async renewLeases(): Promise<void> {
+    if (!this.shared || this.renewing || this.entries.size === 0) return;
+    this.renewing = true;
+    try {
+      this.lose(await this.shared.renew([...this.entries.keys()]));
+    } catch (err) {
+      // Unreachable: nobody can take the leases over meanwhile, so the polls go on here.
+      if (err instanceof NotReplicatedError) this.options.onReplicated?.(false, err);
+      else this.options.onStoreError(err as Error);
+    } finally {
+      this.renewing = false;
+    }
+  }
+
+  /** These invoices are another instance's now: dropped here, their owners stop polling them. */
+  private lose(references: string[]): void {
+    const lost: string[] = [];
+    for (const reference of references) {
+      const entry = this.entries.get(reference);
+      if (!entry) continue;
+      this.entries.delete(reference);
+      clearTimeout(this.settling.get(reference));
+      this.settling.delete(reference);
+      this.owners.get(entry.stored.owner ?? '')?.lost?.(reference);
+      if (!entry.sent) lost.push(reference);
+    }
+    if (lost.length > 0) this.options.onLeaseLost?.(lost);
   }
 
   private persist(stored: LedgerEntry): void {
@@ -274,7 +408,11 @@ export class PaymentLedger {
   }
 
   private write(changes: LedgerChange[]): void {
-    this.store.write(changes).catch((err: Error) => this.options.onStoreError(err));
+    this.store.write(changes).catch((err: Error) => {
+      if (err instanceof LeaseLostError) this.lose(err.references);
+      else if (err instanceof NotReplicatedError) this.options.onReplicated?.(false, err);
+      else this.options.onStoreError(err);
+    });
   }
 }
 

@@ -82,10 +82,16 @@ export interface SeqrConfigDef extends NodeDef {
   /** Extra trusted CA certificate(s), PEM. */
   ca: string;
   appScheme: string;
+  /** Where the payment ledger lives: the journal file (default, also when absent) or a Redis shared by instances. */
+  ledgerBackend?: 'file' | 'redis';
+  /** `redis://host:6379/0`, or `rediss://…` for TLS; the password goes in the credentials. */
+  redisUrl?: string;
 }
 
 /** What Node-RED keeps in flows_cred.json for a config node: never exported, never sent back to the editor (password). */
 export interface SeqrConfigCredentials {
   principalId?: string;
   password?: string;
+  /** The Redis password of a ledger in Redis (AUTH; with an ACL user, the user name goes in the URL). */
+  redisPassword?: string;
 }

@@ -11,12 +11,19 @@
  * send invoice records each invoice and payment status nodes keep their watches. When the flows have started it
  * watches, as a stand-in, the open invoices no running payment status node owns (and, every minute, those send
  * invoice recorded that no status node claimed within STAND_IN_AFTER_MS), logging their outcomes.
+ *
+ * With the ledger in Redis (ledger backend "Redis"), several Node-RED instances running the same flows share
+ * it: each invoice is leased to the instance that sent it, and from 'flows:started' on this node scans every
+ * TAKE_OVER_SCAN_MS for invoices whose instance stopped renewing its leases, and hands them to its own payment
+ * status node of the same id (or the stand-in), which polls them at once.
  */
+import { createHash } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Node, NodeAPI } from 'node-red';
 import { SeqrClient, type SeqrPrincipal } from '../seqr';
-import { LedgerWatches, acquireLedger, ledgerFileOf, releaseLedger, type LedgerOwner } from '../ledger';
+import { LedgerWatches, acquireLedger, ledgerFileOf, releaseLedger, type AcquireOptions, type LedgerOwner } from '../ledger';
+import { RedisLedgerStore, redisLocation } from '../ledger/redis-ledger-store';
 import { watchRegistry } from '../watcher';
 import { orphanOutlet } from './orphan-outlet';
 import { CLOSE_GRACE_MS, DEFAULT_ENDPOINT, SEQR_CONFIG_TYPE, type SeqrConfigCredentials, type SeqrConfigDef, type SeqrConfigNode } from './config-types';
@@ -31,6 +38,25 @@ const STAND_IN = { intervalMs: 1000, giveUpAfterMs: 120_000, onDeadline: 'cancel
 /** An invoice send invoice recorded that no payment status node claimed for this long is watched by the configuration. */
 const STAND_IN_AFTER_MS = 10 * 60_000;
 const STAND_IN_SWEEP_MS = 60_000;
+/** A ledger in Redis: how often to look for invoices of instances that stopped renewing their leases. */
+const TAKE_OVER_SCAN_MS = 500;
+
+/** The Redis backend of a configuration, or why it cannot be used (a sentence naming the field and the fix). */
+function redisBackend(RED: NodeAPI, def: SeqrConfigDef, password: string | undefined, label: string): AcquireOptions['store'] | string {
+  const url = (def.redisUrl ?? '').trim();
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')) return RED._('seqr-config.errors.bad-redis-url', { config: label });
+  return {
+    // Another password (a fix redeployed) opens another ledger, not the one the old password opened.
+    key: `${redisLocation(url)}#${def.id}#${createHash('sha256').update(`${url}\n${password ?? ''}`).digest('hex').slice(0, 16)}`,
+    open: () => new RedisLedgerStore({ url, password: password || undefined, namespace: def.id }),
+  };
+}
 
 type ConfigNode = Node<SeqrConfigCredentials> & {
   -readonly [K in keyof Omit<SeqrConfigNode, keyof Node>]: SeqrConfigNode[K];
@@ -64,7 +90,23 @@ export = function register(RED: NodeAPI): void {
     // ---- the payment ledger ----
     const userDir = (RED.settings as { userDir?: string }).userDir || path.join(os.homedir(), '.node-red');
     const onLedgerError = (err: Error) => node.error(RED._('seqr-config.ledger.failed', { error: err.message }));
-    const ledger = acquireLedger(ledgerFileOf(userDir, node.id), node, onLedgerError);
+    const redis = def.ledgerBackend === 'redis' ? redisBackend(RED, def, node.credentials?.redisPassword, label) : undefined;
+    if (typeof redis === 'string') {
+      node.error(redis);
+      node.problem ??= { field: 'redisUrl', message: redis, status: RED._('seqr-config.status.bad-redis-url') };
+    }
+    /** Said once per outage: what is not replicated is polled here and written when Redis is back. */
+    let unreplicated = false;
+    const ledger = acquireLedger(ledgerFileOf(userDir, node.id), node, onLedgerError, {
+      store: typeof redis === 'object' ? redis : undefined,
+      onReplicated: (replicated, err) => {
+        if (replicated === !unreplicated) return;
+        unreplicated = !replicated;
+        if (replicated) node.log(RED._('seqr-config.ledger.replicated', { location: ledger.location }));
+        else node.warn(RED._('seqr-config.ledger.not-replicated', { error: err?.message ?? ledger.location }));
+      },
+      onLeaseLost: (references) => node.log(RED._('seqr-config.ledger.lease-lost', { count: references.length, references: references.join(', ') })),
+    });
     node.ledger = ledger;
     ledger.ready.then(
       () => {
@@ -86,13 +128,36 @@ export = function register(RED: NodeAPI): void {
       }, () => undefined);
     }
     // Once every node of the deploy runs, so that no entry a starting status node will resume is taken.
-    const onFlowsStarted = () => adoptOrphans();
+    /** Shared ledger: invoices of instances that stopped renewing, taken over and polled at once. */
+    let scan: ReturnType<typeof setInterval> | undefined;
+    let scanning = false;
+    function takeOver(): void {
+      if (closed || settings.problem || scanning) return;
+      scanning = true;
+      ledger
+        .takeOver(standInOwner)
+        .then(
+          (taken) => {
+            if (taken.length > 0) node.warn(RED._('seqr-config.ledger.taken-over', { count: taken.length, references: taken.join(', ') }));
+          },
+          (err: Error) => onLedgerError(err),
+        )
+        .finally(() => (scanning = false));
+    }
+    const onFlowsStarted = () => {
+      adoptOrphans();
+      if (ledger.isShared && !scan) {
+        scan = setInterval(takeOver, TAKE_OVER_SCAN_MS);
+        scan.unref();
+        takeOver();
+      }
+    };
     RED.events.on('flows:started', onFlowsStarted);
     const sweep = setInterval(() => adoptOrphans(STAND_IN_AFTER_MS), STAND_IN_SWEEP_MS);
     sweep.unref();
 
     node.acquire = function acquire(user: Node, principal?: SeqrPrincipal): SeqrClient {
-      if (settings.problem) throw new SeqrConfigError(settings.problem);
+      if (node.problem) throw new SeqrConfigError(node.problem);
       if (closed) throw new Error(RED._('seqr-config.errors.closed', { config: label }));
       node.users[user.id] = user;
       if (!principal) return sharedClient();
@@ -135,6 +200,7 @@ export = function register(RED: NodeAPI): void {
       closed = true;
       RED.events.removeListener('flows:started', onFlowsStarted);
       clearInterval(sweep);
+      clearInterval(scan);
       // The stand-in's invoices stay the configuration's: its next instance, or the next start, watches them.
       const standInWritten = standIn?.close(false).written;
       const finish = () => {
@@ -159,6 +225,7 @@ export = function register(RED: NodeAPI): void {
     credentials: {
       principalId: { type: 'text' },
       password: { type: 'password' },
+      redisPassword: { type: 'password' },
     },
     settings: editorSettings('seqrConfigLimits', CONFIG_LIMITS),
   });

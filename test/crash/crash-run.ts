@@ -11,7 +11,7 @@ import { startEmulator, type EmulatorHandle } from '../../src/emulator';
 import { NodeRedProcess } from '../helpers/node-red-process';
 import { AnswerHoldProxy } from './answer-hold-proxy';
 import { crashFlow, type FlowNode } from './crash-flow';
-import { Recorder, type StatusRecord } from './recorder';
+import { Recorder, type IssuedRecord, type StatusRecord } from './recorder';
 
 /** SEQR reverses a PAID that no getPaymentStatus reported within this window (the emulator's default, kept). */
 export const ACK_WINDOW_MS = 20_000;
@@ -28,7 +28,7 @@ export const STORAGE_MODES: Record<StorageMode, { label: string; contextStorage:
 
 export type Phase = 'before' | 'down' | 'after';
 
-interface Payment {
+export interface Payment {
   phase: Phase;
   at: number;
   error?: string;
@@ -133,18 +133,8 @@ export class CrashRun {
     return run;
   }
 
-  /** The emulator's log is its record of every invoice it created and every payment it reversed. */
   private watchEmulatorLog(log: string[]): void {
-    const push = log.push.bind(log);
-    log.push = (...lines: string[]) => {
-      for (const line of lines) {
-        const issued = /^\S+ invoice (\d+) ISSUED \(v1\)/.exec(line);
-        if (issued) this.created.push(issued[1]);
-        const reversed = /^\S+ invoice (\d+) PAID -> CANCELED .*payment reversed/.exec(line);
-        if (reversed) this.reversedRefs.add(reversed[1]);
-      }
-      return push(...lines);
-    };
+    followEmulatorLog(log, this.created, this.reversedRefs);
   }
 
   /** Invoices SEQR created so far. */
@@ -245,15 +235,8 @@ export class CrashRun {
    * little longer for late duplicates; or, when something was lost, until SEQR's window has reversed it.
    */
   async settle(): Promise<void> {
-    // SEQR's window decides every payment by lastPayAt + ACK_WINDOW_MS; the slack is for timers late on a busy machine.
-    const decided = this.lastPayAt + ACK_WINDOW_MS + 1000;
-    await this.waitFor(
-      () =>
-        this.unpaidConfirmations() === 0 &&
-        (Date.now() > decided || this.recorder.issued().every((record) => this.recorder.outcomes(record.invoiceReference).length > 0)),
-      Math.max(decided + 15_000 - Date.now(), 8000),
-      'every payment confirmed or reversed by SEQR',
-    );
+    const decided = decidedAt(this.lastPayAt);
+    await this.waitFor(() => everyPaymentDecided(this, this.created, decided), Math.max(decided + 15_000 - Date.now(), 8000), 'every payment confirmed or reversed by SEQR');
     const missing = this.recorder.issued().filter((record) => this.recorder.outcomes(record.invoiceReference).length === 0).length;
     if (missing > 0) this.notes.push(`${missing} QR code(s) without an outcome when SEQR's window had decided every payment`);
     // Late duplicates (a redelivery after the restart) come within a poll or two.
@@ -265,35 +248,12 @@ export class CrashRun {
     return this.restarts.some(({ killedAt, backAt }) => paidAt >= killedAt - 1500 && paidAt + ACK_WINDOW_MS < backAt + 1000);
   }
 
-  private unpaidConfirmations(): number {
-    let count = 0;
-    for (const ref of this.created) {
-      const invoice = this.emu.core.invoices.get(ref);
-      if (invoice?.status === 'PAID' && !invoice.paymentConfirmed) count++;
-    }
-    return count;
-  }
 
   analyse(error?: string): ScenarioResult {
     const issuedRefs = new Map(this.recorder.issued().map((record) => [record.invoiceReference, record]));
     const findings: InvoiceFinding[] = this.created.map((ref) => {
-      const invoice = this.emu.core.invoices.get(ref);
       const payment = this.payments.get(ref);
-      const outcomes = this.recorder.outcomes(ref);
-      const finding: InvoiceFinding = {
-        invoiceReference: ref,
-        order: issuedRefs.get(ref)?.order ?? outcomes[0]?.order,
-        issued: issuedRefs.has(ref),
-        paid: payment && !payment.error ? payment.phase : undefined,
-        payError: payment?.error,
-        seqrStatus: invoice?.status ?? 'unknown',
-        confirmed: invoice?.paymentConfirmed ?? false,
-        reversed: this.reversedRefs.has(ref) || (invoice?.payment?.reversed ?? false),
-        outcomes,
-        updates: this.recorder.updates(ref).length,
-        verdict: 'ok',
-      };
-      judge(finding);
+      const finding = findingOf(ref, { emu: this.emu, recorder: this.recorder, issuedRefs, reversedRefs: this.reversedRefs }, payment);
       if (finding.verdict === 'lost' && finding.reversed && payment && this.windowEndedWhileDown(payment.at)) {
         // Nothing could have fetched it; what the package owes is to say so, once, on output 2 (issue 9).
         const said = finding.outcomes.length === 1 && finding.outcomes[0].output === 2 && Boolean(finding.outcomes[0].reason);
@@ -355,7 +315,63 @@ export class CrashRun {
  * second outcome only with msg.seqr.redelivered. An invoice whose QR code never left send invoice cannot have
  * been paid and is no loss, whatever became of it.
  */
-function judge(finding: InvoiceFinding): void {
+/** SEQR's window decides every payment by the last one + ACK_WINDOW_MS; the slack is for timers late on a busy machine. */
+export function decidedAt(lastPayAt: number): number {
+  return lastPayAt + ACK_WINDOW_MS + 1000;
+}
+
+/**
+ * SEQR holds no PAID waiting for a poll, and every QR code has an outcome at the recorder (or SEQR's window
+ * has decided every payment, `decided`, so that what is missing now is lost).
+ */
+export function everyPaymentDecided(seen: { emu: EmulatorHandle; recorder: Recorder }, created: string[], decided: number): boolean {
+  const waiting = created.some((ref) => {
+    const invoice = seen.emu.core.invoices.get(ref);
+    return invoice?.status === 'PAID' && !invoice.paymentConfirmed;
+  });
+  return !waiting && (Date.now() > decided || seen.recorder.issued().every((record) => seen.recorder.outcomes(record.invoiceReference).length > 0));
+}
+
+/** The emulator's log is its record of every invoice it created and every payment it reversed: collected as it grows. */
+export function followEmulatorLog(log: string[], created: string[], reversedRefs: Set<string>): void {
+  const push = log.push.bind(log);
+  log.push = (...lines: string[]) => {
+    for (const line of lines) {
+      const issued = /^\S+ invoice (\d+) ISSUED \(v1\)/.exec(line);
+      if (issued) created.push(issued[1]);
+      const reversed = /^\S+ invoice (\d+) PAID -> CANCELED .*payment reversed/.exec(line);
+      if (reversed) reversedRefs.add(reversed[1]);
+    }
+    return push(...lines);
+  };
+}
+
+/** What became of invoice `ref`, judged: SEQR's own record beside what the recorder saw. */
+export function findingOf(
+  ref: string,
+  seen: { emu: EmulatorHandle; recorder: Recorder; issuedRefs: Map<string, IssuedRecord>; reversedRefs: Set<string> },
+  payment: Payment | undefined,
+): InvoiceFinding {
+  const invoice = seen.emu.core.invoices.get(ref);
+  const outcomes = seen.recorder.outcomes(ref);
+  const finding: InvoiceFinding = {
+    invoiceReference: ref,
+    order: seen.issuedRefs.get(ref)?.order ?? outcomes[0]?.order,
+    issued: seen.issuedRefs.has(ref),
+    paid: payment && !payment.error ? payment.phase : undefined,
+    payError: payment?.error,
+    seqrStatus: invoice?.status ?? 'unknown',
+    confirmed: invoice?.paymentConfirmed ?? false,
+    reversed: seen.reversedRefs.has(ref) || (invoice?.payment?.reversed ?? false),
+    outcomes,
+    updates: seen.recorder.updates(ref).length,
+    verdict: 'ok',
+  };
+  judge(finding);
+  return finding;
+}
+
+export function judge(finding: InvoiceFinding): void {
   const { outcomes } = finding;
   const unmarked = outcomes.filter((outcome) => !outcome.redelivered);
   const paidOutcomes = outcomes.filter((outcome) => outcome.status === 'PAID');

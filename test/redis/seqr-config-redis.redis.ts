@@ -1,0 +1,71 @@
+/**
+ * seqr-config with its ledger in Redis, under node-red-node-test-helper against a real redis-server: the Redis URL
+ * is checked at deploy, the Redis password is a credential that reaches Redis and no log line, and a Redis that
+ * refuses the password makes the configuration say its ledger is not replicated, nothing more.
+ */
+import assert from 'node:assert/strict';
+import { startEmulator, type EmulatorHandle } from '../../src/emulator';
+import type { SeqrConfigNode } from '../../src/nodes/config-types';
+import { helper, NODE_MODULES, TAB, callsOf, everythingLogged, pause, type TestNode } from '../helpers/node-red';
+import { RedisServer } from '../helpers/redis-server';
+
+const TERMINAL = { id: 'redis-config-terminal', password: 'Cfg-redis-pw-1' };
+const REDIS_PASSWORD = 'redis-config-secret-77';
+
+describe('redis: seqr-config with the ledger in Redis', function () {
+  this.timeout(30_000);
+  let emulator: EmulatorHandle;
+  const redis = new RedisServer(REDIS_PASSWORD);
+
+  before(async function () {
+    emulator = await startEmulator({ port: 0, terminals: [{ ...TERMINAL, type: 'webshop' }] });
+    await redis.start();
+    await helper.startServer();
+  });
+  after(async function () {
+    await helper.stopServer();
+    await emulator.stop();
+    await redis.dispose();
+  });
+  afterEach(() => helper.unload());
+
+  async function load(settings: Record<string, unknown>, redisPassword?: string): Promise<SeqrConfigNode & TestNode> {
+    await helper.load(
+      [NODE_MODULES.config],
+      [TAB, { id: 'cfg', type: 'seqr-config', name: 'redis SEQR', endpoint: emulator.url, ledgerBackend: 'redis', ...settings }],
+      { cfg: { principalId: TERMINAL.id, password: TERMINAL.password, ...(redisPassword ? { redisPassword } : {}) } },
+    );
+    return helper.getNode('cfg') as unknown as SeqrConfigNode & TestNode;
+  }
+
+  it('refuses a Redis URL that is not redis:// or rediss://, naming the field and the fix', async function () {
+    const config = await load({ redisUrl: 'http://127.0.0.1:6379' });
+    assert.equal(config.problem?.field, 'redisUrl');
+    assert.match(config.problem?.message ?? '', /Redis URL must start with redis:\/\/ or rediss:\/\//);
+  });
+
+  it('keeps the ledger in Redis with the credential password, which no log line shows', async function () {
+    const config = await load({ redisUrl: redis.url }, REDIS_PASSWORD);
+    await config.ledger.ready;
+    assert.equal(config.problem, undefined);
+    assert.ok(config.ledger.isShared);
+    assert.match(config.ledger.location, new RegExp(`^redis://127\\.0\\.0\\.1:${redis.port}/0 \\(seqr-ledger:\\{cfg\\}\\)$`));
+    await config.ledger.recordInvoice('7001', { msg: { payload: 'x' } });
+    config.ledger.finish('7001');
+    const logged = everythingLogged();
+    assert.ok(!logged.includes(REDIS_PASSWORD), 'the Redis password is in no log line');
+    assert.match(logged, /Payment ledger redis:\/\/127\.0\.0\.1:\d+\/0 \(seqr-ledger:\{cfg\}\): 0 open invoice/);
+  });
+
+  it('a refused password: the ledger says it is not replicated, without the password, and nothing crashes', async function () {
+    const config = await load({ redisUrl: redis.url }, 'the-wrong-redis-password');
+    await config.ledger.ready;
+    await config.ledger.recordInvoice('7002', { msg: { payload: 'x' } });
+    await pause(100);
+    const warnings = callsOf(config, 'warn').map((args) => String(args[0]));
+    assert.ok(warnings.some((text) => /not replicated/.test(text)), warnings.join('\n'));
+    const logged = everythingLogged();
+    assert.ok(!logged.includes('the-wrong-redis-password') && !logged.includes(REDIS_PASSWORD));
+    assert.ok(config.ledger.get('7002'), 'the invoice is recorded here and polled here meanwhile');
+  });
+});
