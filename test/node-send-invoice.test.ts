@@ -268,6 +268,15 @@ describe('seqr-send-invoice node', function () {
   });
 
   describe('input that is no valid invoice: a catchable error naming the field and the fix', function () {
+    /** msg.error.cause.hint: the sentence a cashier can act on, beside the detailed message. */
+    const CASHIER_HINTS: Record<string, string> = {
+      amount: 'Enter an amount such as 149.90.',
+      invoice: 'Enter an amount such as 149.90.',
+      currency: 'Choose a currency such as SEK.',
+      rows: 'Check the items: their prices must add up to the amount.',
+      notificationUrl: 'This till is not set up right: ask whoever set it up to check the send invoice node.',
+      paymentMode: 'This till is not set up right: ask whoever set it up to check the send invoice node.',
+    };
     const cases: Array<{ title: string; payload: unknown; field: string; says: RegExp }> = [
       { title: 'NaN', payload: NaN, field: 'amount', says: /amount: NaN is not a number; give an amount with at most two decimals, such as 149\.90/ },
       { title: '0.1 + 0.2', payload: 0.1 + 0.2, field: 'amount', says: /amount: the number 0\.30000000000000004 is not an exact decimal.*such as 149\.90/ },
@@ -292,7 +301,7 @@ describe('seqr-send-invoice node', function () {
         const caught = await refused({ payload, order: { id: 7 } });
         assert.match(caught.error!.message, /^InvoiceInputError: /);
         assert.match(caught.error!.message, says);
-        assert.deepEqual(caught.error!.cause, { type: 'input', field });
+        assert.deepEqual(caught.error!.cause, { type: 'input', field, hint: CASHIER_HINTS[field] });
         assert.equal(caught.error!.code, undefined);
         assert.deepEqual(caught.order, { id: 7 });
         assert.equal(lastStatus().fill, 'red');
@@ -304,7 +313,7 @@ describe('seqr-send-invoice node', function () {
       await load({ send: { invoice: '{"amount": 5', invoiceType: 'json' } });
       const caught = await refused({ payload: '5.00' });
       assert.match(caught.error!.message, /^InvoiceInputError: Could not read the amount or invoice from the node's setting: /);
-      assert.deepEqual(caught.error!.cause, { type: 'input', field: 'invoice' });
+      assert.deepEqual(caught.error!.cause, { type: 'input', field: 'invoice', hint: CASHIER_HINTS.invoice });
     });
 
     it('names the source when it is not msg.payload', async function () {

@@ -46,6 +46,7 @@ import {
 } from './adapter-helpers';
 import { newNotificationKey, notificationEndpointOf, urlWithKey, type EndpointProblem } from './notification-endpoints';
 import { firstDownstream } from './flow-wiring';
+import { withCashierHint } from './cashier-hints';
 
 type QrImageFormat = 'none' | 'png' | 'dataurl' | 'svg';
 
@@ -90,12 +91,13 @@ function invoiceDefaults(def: SendInvoiceDef): InvoiceDefaults {
   };
 }
 
-/** A message whose amount or invoice cannot be read at all (the error names the field `invoice`). */
-function invalidInput(message: string): Error {
-  return catchableError(new InvoiceInputError('invoice', message), message);
-}
 
 export = function register(RED: NodeAPI): void {
+  /** A message whose amount or invoice cannot be read at all (the error names the field `invoice`). */
+  function invalidInput(message: string): Error {
+    return withCashierHint(RED, catchableError(new InvoiceInputError('invoice', message), message), 'invoice');
+  }
+
   function SeqrSendInvoiceNode(this: Node, def: SendInvoiceDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -156,7 +158,8 @@ export = function register(RED: NodeAPI): void {
         invoice = buildInvoice(input as Parameters<typeof buildInvoice>[0], notify ? { ...defaults, notificationUrl: notify.url } : defaults);
       } catch (err) {
         if (!(err instanceof InvoiceInputError)) throw err;
-        throw catchableError(err, RED._('seqr-send-invoice.errors.invalid-invoice', { source: sourceLabel, error: err.message }));
+        const error = catchableError(err, RED._('seqr-send-invoice.errors.invalid-invoice', { source: sourceLabel, error: err.message }));
+        throw withCashierHint(RED, error, err.field);
       }
 
       const sent = await client.sendInvoice(invoice).catch((err: unknown) => {

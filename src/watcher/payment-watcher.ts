@@ -116,7 +116,10 @@ export interface PaymentFailed extends WatchEventBase {
   codeName?: string;
   /** The last invoice status SEQR reported, if any. */
   invoiceStatus?: InvoiceStatus;
-  /** TIMEOUT only: whether the invoice was cancelled at SEQR (false: it may still be open). */
+  /**
+   * TIMEOUT: whether the invoice was cancelled at SEQR (false: it may still be open). CANCELED: true when this
+   * watch's own cancel request cancelled it (absent when someone else did: the payer, another cancel, SEQR).
+   */
   cancelled?: boolean;
 }
 
@@ -697,7 +700,7 @@ export class PaymentWatcher extends EventEmitter<PaymentWatcherEvents> {
     if (watch.cancelCause === 'deadline') {
       this.fail(watch, 'TIMEOUT', { cancelled: true, reason: this.timeoutReason(watch, 'cancelled') });
     } else {
-      this.fail(watch, 'CANCELED', { reason: 'The invoice was cancelled on request.' });
+      this.fail(watch, 'CANCELED', { cancelled: true, reason: 'The invoice was cancelled on request.' });
     }
   }
 
