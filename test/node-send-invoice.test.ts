@@ -176,6 +176,18 @@ describe('seqr-send-invoice node', function () {
     assert.equal(text.payload!.amount, '12.50');
   });
 
+  it('with "Amount typed at a till" reads a cashier\'s "12,50 kr" and "1 250,00" as 12.50 and 1250.00 at SEQR', async function () {
+    await load({ send: { cashierAmount: true } });
+    const comma = await issue({ payload: '12,50 kr' });
+    assert.equal(comma.payload!.amount, '12.50');
+    assert.equal(emulator.core.invoices.get(comma.payload!.invoiceReference as string)?.data.wire.totalAmount.value, '12.50');
+    const spaced = await issue({ payload: '1 250,00' });
+    assert.equal(spaced.payload!.amount, '1250.00');
+    const caught = await refused({ payload: '1,250' });
+    assert.match(caught.error!.message, /"1,250" is ambiguous \(thousands or decimals\?\)/);
+    assert.equal((caught.error!.cause as { hint?: string }).hint, 'Enter an amount such as 149.90.');
+  });
+
   describe('msg.qr', function () {
     for (const format of ['png', 'dataurl', 'svg'] as const) {
       it(`as ${format}: the QR code of the invoice's QR text`, async function () {

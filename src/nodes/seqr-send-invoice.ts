@@ -66,6 +66,8 @@ interface SendInvoiceDef extends NodeDef {
   notify: 'url' | 'node' | '';
   backURL: string;
   qr: QrImageFormat | '';
+  /** Read a text amount the way a cashier types it ("12,50 kr"): see parseCashierAmount. */
+  cashierAmount?: boolean | 'true' | 'false';
 }
 
 type SendFn = (msg: NodeMessage) => void;
@@ -88,6 +90,7 @@ function invoiceDefaults(def: SendInvoiceDef): InvoiceDefaults {
     backURL: text(def.backURL),
     paymentMode: text(def.paymentMode) as PaymentMode | undefined,
     acknowledgmentMode: text(def.acknowledgmentMode) as AcknowledgmentMode | undefined,
+    lenientAmount: def.cashierAmount === true || def.cashierAmount === 'true',
   };
 }
 
