@@ -8,7 +8,7 @@ import { SeqrClient, buildInvoice } from '../src/seqr';
 import { PUBLIC_TEST_RESELLER, PUBLIC_TEST_TERMINAL } from '../src/seqr/types';
 import { until } from './emulator-helpers';
 import { resolveFromNodeRed } from './helpers/node-red-runtime';
-import { helper, HttpNodeServer, NODE_MODULES, TAB, nextMessage, type FlowNode, type TestNode } from './helpers/node-red';
+import { helper, HttpNodeServer, NODE_MODULES, TAB, nextMessage, pause, type FlowNode, type TestNode } from './helpers/node-red';
 
 /*
  * Every flow in examples/ (what the editor offers under Import ▸ Examples), deployed into a Node-RED runtime
@@ -320,60 +320,116 @@ const SCENARIOS: Record<string, (run: DeployedExample) => Promise<void>> = {
     assert.ok(lines.some((line) => line.includes(String((msg.seqr as { ersReference?: string }).ersReference))), `SEQR's payment reference is printed:\n${receipt}`);
   },
   async '20 Till dashboard'(run) {
-    const screen = run.widget('till screen');
-    type Screen = Msg & { payload: { status: string; reference?: string; qr?: string | null; deepLink?: string | null; receipt?: string; detail?: string; amount?: string } };
-    const showing = (status: string, check: (msg: Screen) => void = () => undefined) =>
-      nextMessage<Screen>(screen, (msg) => {
-        assert.equal(msg.payload.status, status);
-        check(msg);
-      }, 8000);
-    /** What the form sends on Charge (Dashboard 2.0's ui-form: the fields by key). */
+    const screen = run.widget('till');
+    const customer = run.widget('customer display');
+    type Screen = Msg & {
+      payload: {
+        state: string; status: string; reference?: string | null; qr?: string | null; deepLink?: string | null; receipt?: string | null;
+        message?: string | null; notice?: string | null; amount?: string | null; canCharge: boolean; canCancel: boolean; canNewSale: boolean;
+      };
+    };
+    /** The next screen in `state` (states on the way to it are passed over), checked by `check`. */
+    const showing = (state: string, check: (msg: Screen) => void = () => undefined, on: TestNode = screen) =>
+      new Promise<Screen>((resolve, reject) => {
+        const seen: string[] = [];
+        const timer = setTimeout(() => {
+          on.removeListener('input', onInput);
+          reject(new Error(`${on.name ?? on.id} never showed "${state}"; it showed ${JSON.stringify(seen)}`));
+        }, 8000);
+        function onInput(msg: Screen): void {
+          seen.push(msg.payload.state);
+          if (msg.payload.state !== state) return;
+          clearTimeout(timer);
+          on.removeListener('input', onInput);
+          try {
+            check(msg);
+            resolve(msg);
+          } catch (err) {
+            reject(err instanceof Error ? err : new Error(String(err)));
+          }
+        }
+        on.on('input', onInput as (...args: never[]) => void);
+      });
+    /** What the till's template sends on Charge: the amount as the cashier typed it. */
     const charge = async (amount: string): Promise<Screen> => {
-      const waiting = showing('Waiting for payment');
-      run.widget('Amount + Charge').send({ payload: { amount }, topic: 'topic', _event: 'submit' });
+      const waiting = showing('waiting');
+      screen.send({ action: 'charge', payload: amount });
       return waiting;
     };
+    const newSale = async () => {
+      const idle = showing('idle');
+      screen.send({ action: 'new-sale' });
+      await idle;
+    };
 
-    const first = await charge('149.90');
-    assert.equal(first.payload.amount, '149.90');
+    const first = await charge('149,90');
+    assert.equal(first.payload.amount, '149.90', 'typed with a decimal comma');
+    assert.equal(first.payload.status, 'Waiting for payment');
     assert.match(String(first.payload.qr), /^data:image\/png;base64,/, 'the QR code as an image for <img class="seqr-qr">');
     assert.equal(first.payload.deepLink, `SEQR://SEQR.SE/R${first.payload.reference}`);
-    // A cash register holds one open invoice: charging again cancels the first, which must not reach the screen.
-    const second = await charge('25.00');
-    const paid = showing('PAID');
-    await run.emu.payer.pay(String(second.payload.reference));
+    assert.deepEqual([first.payload.canCharge, first.payload.canCancel, first.payload.canNewSale], [true, true, false]);
+    // One open charge at a time: charging again cancels the first, says so, then sends the second.
+    const replacing = showing('replacing', (msg) => assert.match(String(msg.payload.notice), /Cancelling the open charge of 149\.90 SEK first/));
+    const second = charge('25.00');
+    await replacing;
+    const replaced = await second;
+    assert.match(String(replaced.payload.notice), new RegExp(`The open charge of 149\\.90 SEK \\(invoice ${first.payload.reference}\\) is cancelled`));
+    const open = (await run.emu.payer.invoices()).map((invoice) => invoice.invoiceReference);
+    assert.ok(!open.includes(String(first.payload.reference)) && open.includes(String(replaced.payload.reference)), 'only the second is payable');
+    const paid = showing('paid');
+    const thanked = showing('paid', () => undefined, customer);
+    await run.emu.payer.pay(String(replaced.payload.reference));
     const receipt = await paid;
-    assert.equal(receipt.payload.reference, second.payload.reference, 'the screen shows the invoice charged last');
+    await thanked;
+    assert.equal(receipt.payload.reference, replaced.payload.reference, 'the screen shows the invoice charged last');
+    assert.equal(receipt.payload.message, 'Paid: 25.00 SEK.');
     assert.match(String(receipt.payload.receipt), /TOTAL\s+25\.00 SEK/);
     assert.equal(receipt.payload.qr, null, 'no QR code left to scan once paid');
+    assert.deepEqual([receipt.payload.canCharge, receipt.payload.canCancel, receipt.payload.canNewSale], [false, false, true]);
+    screen.send({ action: 'charge', payload: '1.00' }); // Charge is gone after an outcome: nothing happens until New sale
+    await newSale();
 
     // A loyalty card at the scan: SEQR waits for the till (Scanned); the till acknowledges, the customer pays.
     const carded = await charge('60.00');
-    const scanned = showing('Scanned');
+    const scanned = showing('scanned');
     await run.emu.payer.scan(String(carded.payload.reference), { loyaltyToken: { id: 'CLUB_CARD', value: '4711', description: 'Club card' } });
     await scanned;
-    await until(async () => (await run.emu.payer.invoices()).some((open) => open.invoiceReference === carded.payload.reference && open.status === 'ISSUED'), 8000);
-    const cardPaid = showing('PAID');
+    await until(async () => (await run.emu.payer.invoices()).some((invoice) => invoice.invoiceReference === carded.payload.reference && invoice.status === 'ISSUED'), 8000);
+    const cardPaid = showing('paid');
     await run.emu.payer.pay(String(carded.payload.reference));
     assert.match(String((await cardPaid).payload.receipt), /TOTAL\s+60\.00 SEK/, 'acknowledged as it was');
+    await newSale();
 
     // Cancel cancels the invoice on screen at SEQR.
     const third = await charge('10.00');
-    const canceled = showing('Failed: CANCELED');
-    run.widget('Cancel').send({ payload: '', topic: 'topic' });
-    await canceled;
-    assert.ok(!(await run.emu.payer.invoices()).some((open) => open.invoiceReference === third.payload.reference), 'the payer no longer sees it');
+    const cancelled = showing('cancelled');
+    screen.send({ action: 'cancel' });
+    assert.equal((await cancelled).payload.message, 'Cancelled at the till.');
+    assert.ok(!(await run.emu.payer.invoices()).some((invoice) => invoice.invoiceReference === third.payload.reference), 'the payer no longer sees it');
+    await newSale();
 
-    // The customer declines: the failure by its status.
+    // The customer's bank declines: the screens say so in words.
     const fourth = await charge('10.00');
-    const failed = showing('Failed: FAILED');
+    const declined = showing('declined');
+    const declinedAtCustomer = showing('declined', () => undefined, customer);
     await run.emu.payer.decline(String(fourth.payload.reference));
-    await failed;
+    assert.equal((await declined).payload.message, "Declined by the customer's bank.");
+    await declinedAtCustomer;
+    await newSale();
 
-    // Not an amount: send invoice refuses it, the Catch node tells the screen why.
-    const refused = showing('Failed: ERROR', (msg) => assert.match(String(msg.payload.detail), /amount/i));
-    run.widget('Amount + Charge').send({ payload: { amount: 'lots' }, topic: 'topic', _event: 'submit' });
-    await refused;
+    // Not an amount: send invoice refuses it, the till shows the cashier's sentence, not the developer's.
+    const refused = showing('invalid', (msg) => assert.equal(msg.payload.message, 'Enter an amount such as 149.90.'));
+    screen.send({ action: 'charge', payload: 'lots' });
+    assert.equal((await refused).payload.canCharge, true, 'the cashier corrects the amount and charges again');
+    // A double click on Charge: the second arrives while the first invoice is on its way and sends nothing.
+    const openBefore = new Set((await run.emu.payer.invoices()).map((invoice) => invoice.invoiceReference));
+    const waiting = showing('waiting');
+    screen.send({ action: 'charge', payload: '5' });
+    screen.send({ action: 'charge', payload: '5' });
+    const fifth = await waiting;
+    await pause(500);
+    const added = (await run.emu.payer.invoices()).map((invoice) => invoice.invoiceReference).filter((reference) => !openBefore.has(reference));
+    assert.deepEqual(added, [fifth.payload.reference], 'one invoice');
   },
   async '13 Webshop checkout'(run) {
     const shop = `${httpNodeUrl}/seqr-shop`;
