@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { startEmulator, type EmulatorHandle } from '../src/emulator';
+import { startEscPosCapture, type EscPosCapture } from '../src/pos';
 import { DEFAULT_ENDPOINT } from '../src/nodes/config-types';
 import { SeqrClient, buildInvoice } from '../src/seqr';
 import { PUBLIC_TEST_RESELLER, PUBLIC_TEST_TERMINAL } from '../src/seqr/types';
 import { until } from './emulator-helpers';
+import { startMosquitto, type Broker } from './helpers/mosquitto';
 import { resolveFromNodeRed } from './helpers/node-red-runtime';
 import { helper, HttpNodeServer, NODE_MODULES, TAB, nextMessage, pause, type FlowNode, type TestNode } from './helpers/node-red';
 
@@ -37,6 +38,9 @@ const CORE_NODE_FILES: Record<string, string> = {
   file: 'storage/10-file.js',
   'http in': 'network/21-httpin.js',
   'http response': 'network/21-httpin.js',
+  'tcp request': 'network/31-tcpin.js',
+  'mqtt out': 'network/10-mqtt.js',
+  'mqtt-broker': 'network/10-mqtt.js',
 };
 /**
  * Dashboard 2.0's node types (ui-base, ui-form, ui-template, …): the till example's screen. Node-RED loads
@@ -279,45 +283,68 @@ const SCENARIOS: Record<string, (run: DeployedExample) => Promise<void>> = {
     assert.ok(!(await run.emu.payer.invoices()).some((open) => open.invoiceReference === reference));
   },
   async '11 Cash drawer on PAID'(run) {
-    const issued = run.debug('updates', (msg) => assert.equal(msg.payload.status, 'ISSUED'));
-    run.press('Charge 25.00 SEK');
-    const reference = String((await issued).payload.invoiceReference);
-    const solenoid = run.node('debug', 'GPIO 17 (drawer solenoid)');
-    const pulse: Array<{ payload: unknown; at: number }> = [];
-    const closed = new Promise<void>((resolve) =>
-      solenoid.on('input', ((msg: { payload: unknown }) => {
-        pulse.push({ payload: msg.payload, at: Date.now() });
-        if (pulse.length === 2) resolve();
-      }) as (...args: never[]) => void),
-    );
-    await run.emu.payer.pay(reference);
-    await closed;
-    assert.deepEqual(pulse.map((p) => p.payload), [1, 0], 'the drawer pin goes high, then low');
-    assert.ok(pulse[1].at - pulse[0].at >= 450, 'a pulse of about 500 ms');
+    const relay = await broker.subscribe('seqr-till/drawer/relay');
+    try {
+      const issued = run.debug('updates', (msg) => assert.equal(msg.payload.status, 'ISSUED'));
+      run.press('Charge 25.00 SEK');
+      const reference = String((await issued).payload.invoiceReference);
+      const kicked = printer.nextJob();
+      await run.emu.payer.pay(reference);
+      // Through the receipt printer: the drawer kick alone, nothing printed.
+      assert.deepEqual((await kicked).events, [{ type: 'drawer', pin: 2, onMs: 50, offMs: 500 }]);
+      // Through the MQTT relay, on a real broker: on, then off about 500 ms later.
+      await until(async () => relay.messages.length === 2, 5000);
+      assert.deepEqual(relay.messages.map((m) => m.payload), ['on', 'off'], 'the relay closes, then opens');
+      assert.ok(relay.messages[1].at - relay.messages[0].at >= 400, 'a pulse of about 500 ms');
 
-    // A declined payment does not open the drawer.
-    const next = run.debug('updates', (msg) => assert.equal(msg.payload.status, 'ISSUED'));
-    run.press('Charge 25.00 SEK');
-    const failed = run.debug('failed');
-    await run.emu.payer.decline(String((await next).payload.invoiceReference));
-    assert.equal((await failed).payload.status, 'FAILED');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.equal(pulse.length, 2);
+      // A declined payment opens nothing.
+      const jobs = printer.jobs.length;
+      const next = run.debug('updates', (msg) => assert.equal(msg.payload.status, 'ISSUED'));
+      run.press('Charge 25.00 SEK');
+      const failed = run.debug('failed');
+      await run.emu.payer.decline(String((await next).payload.invoiceReference));
+      assert.equal((await failed).payload.status, 'FAILED');
+      await pause(700);
+      assert.equal(printer.jobs.length, jobs, 'no drawer kick');
+      assert.equal(relay.messages.length, 2, 'no relay command');
+    } finally {
+      await relay.close();
+    }
   },
   async '12 Receipt printer'(run) {
     const issued = run.debug('updates', (msg) => assert.equal(msg.payload.status, 'ISSUED'));
     run.press('Charge 89.50 SEK');
     const reference = String((await issued).payload.invoiceReference);
-    const printed = run.debug('printed');
+    const paid = run.debug('paid');
+    const printed = printer.nextJob();
     await run.emu.payer.pay(reference);
-    const msg = await printed;
-    const receipt = readFileSync(RECEIPT_FILE, 'utf8');
-    assert.equal(receipt, `${String(msg.receiptText)}\n`);
+    const msg = await paid;
+    const job = await printed;
+    const receipt = String(msg.receiptText);
+    // The ESC/POS job as the printer gets it: initialise, code page, the receipt, feed, cut, then the drawer kick.
+    assert.deepEqual(job.events, [
+      { type: 'init' },
+      { type: 'command', bytes: '1b 74 10' },
+      { type: 'text', text: receipt },
+      { type: 'feed', lines: 4 },
+      { type: 'cut', partial: true, feed: 0 },
+      { type: 'drawer', pin: 2, onMs: 50, offMs: 500 },
+    ]);
     const lines = receipt.trimEnd().split('\n');
     assert.ok(lines.every((line) => line.length <= 32), 'laid out for a 58 mm printer (32 columns)');
     assert.ok(lines.some((line) => /TOTAL/.test(line) && /89\.50/.test(line)), receipt);
     assert.ok(lines.some((line) => line.includes(reference)), 'the invoice reference is printed');
     assert.ok(lines.some((line) => line.includes(String((msg.seqr as { ersReference?: string }).ersReference))), `SEQR's payment reference is printed:\n${receipt}`);
+
+    // A declined payment prints nothing.
+    const jobs = printer.jobs.length;
+    const next = run.debug('updates', (msg) => assert.equal(msg.payload.status, 'ISSUED'));
+    run.press('Charge 89.50 SEK');
+    const failed = run.debug('failed');
+    await run.emu.payer.decline(String((await next).payload.invoiceReference));
+    assert.equal((await failed).payload.status, 'FAILED');
+    await pause(300);
+    assert.equal(printer.jobs.length, jobs, 'nothing printed');
   },
   async '20 Till dashboard'(run) {
     const screen = run.widget('till');
@@ -461,20 +488,21 @@ const SCENARIOS: Record<string, (run: DeployedExample) => Promise<void>> = {
   },
 };
 
-/** Where the receipt printer example prints in the test (its own /tmp file is the user's). */
-const RECEIPT_DIR = mkdtempSync(path.join(tmpdir(), 'seqr-examples-'));
-const RECEIPT_FILE = path.join(RECEIPT_DIR, 'receipts.txt');
+/** The receipt printer and the MQTT broker of examples 11 and 12: the capture server and mosquitto on loopback. */
+let printer: EscPosCapture;
+let broker: Broker;
 
 /**
  * What the test changes in an example besides the endpoint, by example and node name: wall time (a 30 s
- * deadline shortened to 2 s, 3 s between report calls to 0.2 s), a file outside the test's own directory, the public
+ * deadline shortened to 2 s, 3 s between report calls to 0.2 s), the ports of the test's printer and broker, the public
  * URL of the test's HTTP server, and a 10 s poll interval, so that a PAID within seconds shows the notification at work.
  */
 function testSettings(example: string): Record<string, Record<string, unknown>> {
   const settings: Record<string, Record<string, Record<string, unknown>>> = {
     '06 Day close': { 'report of the period': { reportRetryInterval: 0.2 } },
     '10 Cancel and timeout': { 'payment status (keep)': { giveUpAfter: 2 } },
-    '12 Receipt printer': { 'receipt printer (file)': { filename: RECEIPT_FILE } },
+    '11 Cash drawer on PAID': { 'printer (ESC/POS, TCP 9100)': { port: String(printer.port) }, 'MQTT broker (drawer relay)': { port: String(broker.port) } },
+    '12 Receipt printer': { 'receipt printer (ESC/POS, TCP 9100)': { port: String(printer.port) } },
     '13 Webshop checkout': { 'SEQR notification': { publicUrl: httpNodeUrl }, 'payment status': { interval: 10_000 } },
   };
   return settings[example] ?? {};
@@ -531,6 +559,8 @@ describe('examples/', function () {
 
     before(async function () {
       emu = await startEmulator({ port: 0 });
+      printer = await startEscPosCapture({ port: 0 });
+      broker = await startMosquitto();
       await helper.startServer();
       await httpNodeServer.start();
       httpNodeUrl = httpNodeServer.url;
@@ -539,7 +569,8 @@ describe('examples/', function () {
       await httpNodeServer.stop();
       await helper.stopServer();
       await emu.stop();
-      rmSync(RECEIPT_DIR, { recursive: true, force: true });
+      await printer.stop();
+      await broker.stop();
     });
     afterEach(async function () {
       httpNodeServer.forget();
