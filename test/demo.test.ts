@@ -213,6 +213,20 @@ describeDemo('npm start (the demo launcher)', function () {
     }
   });
 
+  it('runs a loopback receipt printer that logs what it prints: the receipt, the cut, the drawer kick', async function () {
+    const port = Number(/the receipt printer \(ESC\/POS capture\) listens on 127\.0\.0\.1:(\d+)/.exec(launcher?.stderr ?? '')?.[1]);
+    assert.ok(port > 0, 'the log names the printer\'s port');
+    await new Promise<void>((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1', () => socket.end(Buffer.from([0x1b, 0x40, ...Buffer.from('TOTAL 12.50 SEK\n'), 0x1d, 0x56, 0x42, 0, 0x1b, 0x70, 0, 25, 250])));
+      socket.on('error', reject);
+      socket.on('close', () => resolve());
+    });
+    for (let tries = 0; !/\[printer\] \d+ bytes:\nTOTAL 12\.50 SEK\n--- partial cut ---\n\[drawer kick: pin 2, 50 ms\]/.test(launcher?.stderr ?? ''); tries++) {
+      assert.ok(tries < 50, `the printout in the log:\n${launcher?.stderr.slice(-500)}`);
+      await sleep(100);
+    }
+  });
+
   it('stops on SIGINT: exit code 0, no process left, both ports free', async function () {
     const running = launcher as Launcher;
     assert.deepEqual(running.children(), [], 'the demo runs in one process');
