@@ -115,6 +115,15 @@ class DeployedExample {
   }
 }
 
+/** Presses the inject `button`; the customer's bank declines the invoice; the failed debug shows FAILED. */
+async function chargeDeclined(run: DeployedExample, button: string): Promise<void> {
+  const issued = run.debug('updates', (msg) => assert.equal(msg.payload.status, 'ISSUED'));
+  run.press(button);
+  const failed = run.debug('failed');
+  await run.emu.payer.decline(String((await issued).payload.invoiceReference));
+  assert.equal((await failed).payload.status, 'FAILED');
+}
+
 /** What each example documents, driven as a user would. A new example needs its scenario here. */
 const SCENARIOS: Record<string, (run: DeployedExample) => Promise<void>> = {
   async '01 Basic payment'(run) {
@@ -299,11 +308,7 @@ const SCENARIOS: Record<string, (run: DeployedExample) => Promise<void>> = {
 
       // A declined payment opens nothing.
       const jobs = printer.jobs.length;
-      const next = run.debug('updates', (msg) => assert.equal(msg.payload.status, 'ISSUED'));
-      run.press('Charge 25.00 SEK');
-      const failed = run.debug('failed');
-      await run.emu.payer.decline(String((await next).payload.invoiceReference));
-      assert.equal((await failed).payload.status, 'FAILED');
+      await chargeDeclined(run, 'Charge 25.00 SEK');
       await pause(700);
       assert.equal(printer.jobs.length, jobs, 'no drawer kick');
       assert.equal(relay.messages.length, 2, 'no relay command');
@@ -338,11 +343,7 @@ const SCENARIOS: Record<string, (run: DeployedExample) => Promise<void>> = {
 
     // A declined payment prints nothing.
     const jobs = printer.jobs.length;
-    const next = run.debug('updates', (msg) => assert.equal(msg.payload.status, 'ISSUED'));
-    run.press('Charge 89.50 SEK');
-    const failed = run.debug('failed');
-    await run.emu.payer.decline(String((await next).payload.invoiceReference));
-    assert.equal((await failed).payload.status, 'FAILED');
+    await chargeDeclined(run, 'Charge 89.50 SEK');
     await pause(300);
     assert.equal(printer.jobs.length, jobs, 'nothing printed');
   },
