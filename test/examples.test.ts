@@ -417,6 +417,22 @@ const SCENARIOS: Record<string, (run: DeployedExample) => Promise<void>> = {
     screen.send({ action: 'charge', payload: '1.00' }); // Charge is gone after an outcome: nothing happens until New sale
     await newSale();
 
+    // The customer pays the open charge just as the cashier charges again: SEQR refuses the cancel (50, paid), the
+    // till shows that payment and does not send the new charge. (Should the till's next poll see PAID before the
+    // new charge arrives, the sale is simply over and the charge does nothing: the same screen, no new invoice.)
+    const paidFirst = await charge('15.00');
+    const seen: string[] = [];
+    screen.on('input', ((msg: Screen) => seen.push(msg.payload.state)) as (...args: never[]) => void);
+    const paidAfterAll = showing('paid');
+    await run.emu.payer.pay(String(paidFirst.payload.reference));
+    screen.send({ action: 'charge', payload: '16.00' });
+    const shown = await paidAfterAll;
+    assert.equal(shown.payload.reference, paidFirst.payload.reference);
+    if (seen.includes('replacing')) assert.match(String(shown.payload.notice), /paid before it could be cancelled: the new charge was not sent/);
+    await pause(300);
+    assert.ok(!(await run.emu.payer.invoices()).some((invoice) => invoice.amount === '16.00'), 'the new charge was not sent');
+    await newSale();
+
     // A loyalty card at the scan: SEQR waits for the till (Scanned); the till acknowledges, the customer pays.
     const carded = await charge('60.00');
     const scanned = showing('scanned');
