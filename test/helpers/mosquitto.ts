@@ -45,7 +45,7 @@ interface MqttClient {
   on(event: 'message', listener: (topic: string, payload: Buffer) => void): void;
   on(event: 'connect' | 'error', listener: (arg?: unknown) => void): void;
   subscribe(topic: string, options: { qos: 0 | 1 }, callback: (err?: Error | null) => void): void;
-  endAsync(): Promise<void>;
+  end(force: boolean, options: Record<string, never>, callback: () => void): void;
 }
 
 /** Starts mosquitto on 127.0.0.1 and a free port; throws saying how to install it when it is missing. */
@@ -82,7 +82,8 @@ export async function startMosquitto(): Promise<Broker> {
         client.on('error', reject);
         client.on('connect', () => client.subscribe(topic, { qos: 1 }, (err) => (err ? reject(err) : resolve())));
       });
-      return { messages, close: () => client.endAsync() };
+      // end() with a callback: Node-RED 3.1 ships mqtt 4, which has no endAsync().
+      return { messages, close: () => new Promise<void>((resolve) => client.end(false, {}, () => resolve())) };
     },
     async stop() {
       child.kill('SIGTERM');
