@@ -45,8 +45,8 @@ const CORE_NODE_FILES: Record<string, string> = {
 /**
  * Dashboard 2.0's node types (ui-base, ui-form, ui-template, …): the till example's screen. Node-RED loads
  * them in the demo and in a user's editor; here they stand replaced (see `deployable`): its widgets by helper
- * nodes with the same ids and wires, so the test sends what a widget sends (a form's submit, a button's click)
- * and reads what a widget receives (the till screen's state), and the dashboard's own config nodes are left
+ * nodes with the same ids and wires, so the test sends what a widget sends (the till template's Charge, Cancel
+ * and New sale) and reads what a widget receives (the screens' state), and the dashboard's own config nodes are left
  * out. The real widgets run in test/demo.test.ts (over the dashboard's socket.io, as its page talks) and in
  * the browser suite.
  */
