@@ -8,10 +8,11 @@ import { Launcher, describeDemo, type Urls } from './helpers/demo-process';
 
 /*
  * The demo as a user meets it: `node dist/demo/start.js` (what `npm start` runs after the build) on free ports,
- * then Chromium on its three URLs. The till: charge, pay on the phone, PAID and the receipt; charge and cancel.
+ * then Chromium on its URLs. The till as a cashier drives it (one sale at a time, the customer display beside it),
+ * the customer paying or declining in the payer app.
  * The editor: the SEQR palette, every node's edit dialog and the configuration node's, an example imported from
  * Import ▸ Examples, deployed and run against the demo's emulator. Writes the README's screenshots of the till,
- * the payer app and the editor.
+ * the customer display, the payer app and the editor.
  * (How it starts, prints and stops is test/demo.test.ts's part.)
  */
 
@@ -79,79 +80,158 @@ describeDemo('browser: the demo (npm start)', function () {
     return opened.page;
   }
 
-  describe('the till and the payer app', function () {
+  describe('the till, the customer display and the payer app', function () {
     let till: Page;
     let phone: Page;
+    let customer: Page;
 
     before(async function () {
-      till = await page(demo.till, { width: 800, height: 760 });
+      till = await page(demo.till, { width: 800, height: 900 });
       phone = await page(demo.payerApp, { width: 420, height: 900 });
+      customer = await page(demo.till.replace(/\/till$/, '/customer'), { width: 800, height: 760 });
     });
 
     const status = () => till.locator('.seqr-status');
+    const deepLinkNow = () => till.evaluate(() => document.querySelector('a.seqr-deeplink')?.getAttribute('href') ?? null);
 
-    /** Enters an amount, presses Charge and waits for the QR code; returns the invoice reference from the deep link. */
-    async function charge(amount: string): Promise<string> {
-      const before = await till.evaluate(() => document.querySelector('a.seqr-deeplink')?.getAttribute('href') ?? null);
-      await till.getByLabel('Amount').fill(amount);
-      await till.getByRole('button', { name: 'Charge' }).click();
+    /** The invoices the customer could pay now (the payer API beside the payer app). */
+    async function payable(): Promise<string[]> {
+      const open = (await (await fetch(new URL('/payer/invoices', demo.payerApp))).json()) as Array<{ invoiceReference: string }>;
+      return open.map((invoice) => invoice.invoiceReference);
+    }
+
+    /** The reference in the till's deep link once it differs from `before` (a new invoice on screen). */
+    async function newReference(before: string | null): Promise<string> {
       await till.locator('.seqr-status', { hasText: 'Waiting for payment' }).waitFor({ state: 'visible' });
       await till.locator('img.seqr-qr').waitFor({ state: 'visible' });
-      const link = till.locator('a.seqr-deeplink');
-      await link.waitFor({ state: 'visible' });
-      // A second charge: wait for the new invoice's link, not the last one's.
-      await till.waitForFunction((old) => document.querySelector('a.seqr-deeplink')?.getAttribute('href') !== old, before);
-      const href = (await link.getAttribute('href')) ?? '';
+      await till.waitForFunction((old) => {
+        const href = document.querySelector('a.seqr-deeplink')?.getAttribute('href');
+        return !!href && href !== old;
+      }, before);
+      const href = (await deepLinkNow()) ?? '';
       const reference = /\/R(\d+)$/.exec(href)?.[1];
       assert.ok(reference, `the deep link names the invoice: ${href}`);
+      assert.equal((await till.locator('.seqr-reference-number').textContent())?.trim(), reference, 'the screen names the invoice');
       return reference;
+    }
+
+    /** Types an amount as a cashier does, presses Charge and waits for the QR code; returns the invoice reference. */
+    async function charge(amount: string): Promise<string> {
+      const before = await deepLinkNow();
+      await till.getByLabel('Amount').fill(amount);
+      await till.getByRole('button', { name: 'Charge' }).click();
+      return newReference(before);
+    }
+
+    /** After an outcome: New sale clears the screen for the next one. */
+    async function newSale(): Promise<void> {
+      await till.getByRole('button', { name: 'New sale' }).click();
+      await status().filter({ hasText: 'Enter an amount and press Charge' }).waitFor({ state: 'visible' });
+      assert.equal(await till.getByLabel('Amount').inputValue(), '', 'the amount is cleared');
     }
 
     function listed(reference: string): Locator {
       return phone.locator('li.invoice', { hasText: `Ref ${reference}` });
     }
 
-    it('charges on the till, the customer pays in the payer app, the till shows PAID and the receipt', async function () {
+    it('charges on the till, the customer display shows the amount and QR code, the customer pays: Paid, the receipt, Thank you', async function () {
+      await customer.locator('.seqr-merchant').waitFor({ state: 'visible' });
+      const cancel = till.getByRole('button', { name: 'Cancel' });
+      assert.equal(await cancel.isDisabled(), true, 'nothing to cancel before a charge');
       const reference = await charge('149.90');
+      assert.equal(await cancel.isEnabled(), true, 'Cancel while the invoice is open');
       const qr = till.locator('img.seqr-qr');
       assert.match((await qr.getAttribute('src')) ?? '', /^data:image\/(png|svg\+xml)[;,]/);
-      assert.ok(((await qr.boundingBox())?.width ?? 0) >= 100, 'the QR code is big enough to scan');
-      await till.mouse.move(780, 740); // no hover left on Charge in the picture
+      assert.ok(((await qr.boundingBox())?.width ?? 0) >= 300, 'the QR code is large');
+      assert.equal((await till.locator('.seqr-amount').textContent())?.trim(), '149.90 SEK');
+      await till.mouse.move(780, 880); // no hover left on Charge in the picture
       await screenshot(till, 'till');
+      await customer.locator('.seqr-customer-amount', { hasText: '149.90 SEK' }).waitFor({ state: 'visible' });
+      await customer.locator('img.seqr-customer-qr').waitFor({ state: 'visible' });
+      assert.match(await customer.locator('.seqr-customer').innerText(), /SEQR demo shop[\s\S]*Scan to pay with SEQR/);
+      await screenshot(customer, 'customer-display');
 
       const item = listed(reference);
       await item.waitFor({ state: 'visible' });
       assert.equal((await item.locator('.amount').textContent())?.trim(), '149.90 SEK');
       // The customer scans (the deep link pasted) with a loyalty card: the till shows Scanned and acknowledges.
-      const deepLink = (await till.locator('a.seqr-deeplink').getAttribute('href')) ?? '';
+      const deepLink = (await deepLinkNow()) ?? '';
       await phone.getByLabel('QR text, deep link, sticker code or invoice reference').fill(deepLink);
       await phone.getByLabel('Present my loyalty card').check();
       await phone.locator('#scan-form button[data-action=scan]').click();
       await phone.locator('#message', { hasText: 'Scanned: 149.90 SEK' }).waitFor({ state: 'visible' });
       const phonePng = await screenshot(phone, 'payer-app');
       assert.deepEqual(pngSize(phonePng), { width: 420, height: 900 });
-      await till.locator('.seqr-status', { hasText: 'Scanned' }).waitFor({ state: 'visible' });
+      await status().filter({ hasText: 'Scanned' }).waitFor({ state: 'visible' });
       // Acknowledged by the till's flow (updateInvoice): the invoice is payable again ("Waiting" on the phone).
       await item.locator('.status', { hasText: /^Waiting$/ }).waitFor({ state: 'visible' });
 
       await phone.locator('#scan-form button[data-action=pay]').click();
       await phone.locator('#message', { hasText: 'Paid: 149.90 SEK' }).waitFor({ state: 'visible' });
-      await till.locator('.seqr-status', { hasText: 'PAID' }).waitFor({ state: 'visible' });
+      await status().filter({ hasText: /^Paid$/ }).waitFor({ state: 'visible' });
+      assert.equal((await till.locator('.seqr-message').textContent())?.trim(), 'Paid: 149.90 SEK.');
       const receipt = till.locator('pre.seqr-receipt');
       await receipt.waitFor({ state: 'visible' });
       const receiptText = (await receipt.textContent()) ?? '';
       assert.match(receiptText, /149\.90/);
       assert.match(receiptText, /SEQR/);
+      assert.equal(await till.getByRole('button', { name: 'Charge' }).count(), 0, 'no Charge after the outcome: New sale');
+      await customer.locator('.seqr-customer-big', { hasText: 'Thank you' }).waitFor({ state: 'visible' });
       await screenshot(till, 'till-paid');
+      await screenshot(customer, 'customer-display-paid');
+      await newSale();
     });
 
-    it('charges and cancels from the till: the invoice is cancelled at SEQR and leaves the phone', async function () {
-      const reference = await charge('20.00');
-      await listed(reference).waitFor({ state: 'visible' });
+    it('a second charge while one is open cancels the first and says so: exactly one invoice stays payable', async function () {
+      const first = await charge('20.00');
+      await listed(first).waitFor({ state: 'visible' });
+      const second = await charge('30.00');
+      await till.locator('.seqr-notice', { hasText: `The open charge of 20.00 SEK (invoice ${first}) is cancelled.` }).waitFor({ state: 'visible' });
+      assert.equal((await till.locator('.seqr-amount').textContent())?.trim(), '30.00 SEK');
+      assert.deepEqual(await payable(), [second]);
+      await listed(first).waitFor({ state: 'detached' });
       await till.getByRole('button', { name: 'Cancel' }).click();
-      await till.locator('.seqr-status', { hasText: 'Failed: CANCELED' }).waitFor({ state: 'visible' });
-      await listed(reference).waitFor({ state: 'detached' });
-      assert.doesNotMatch((await status().textContent()) ?? '', /PAID/);
+      await status().filter({ hasText: 'Cancelled' }).waitFor({ state: 'visible' });
+      await newSale();
+    });
+
+    it('a double click on Charge sends one invoice', async function () {
+      const before = await deepLinkNow();
+      await till.getByLabel('Amount').fill('45.00');
+      await till.getByRole('button', { name: 'Charge' }).dblclick();
+      const reference = await newReference(before);
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // a second invoice would be out by now
+      assert.deepEqual(await payable(), [reference]);
+      await till.getByRole('button', { name: 'Cancel' }).click();
+      await status().filter({ hasText: 'Cancelled' }).waitFor({ state: 'visible' });
+      await newSale();
+    });
+
+    it('"abc" shows the cashier\'s sentence and no developer text; the corrected amount charges', async function () {
+      await till.getByLabel('Amount').fill('abc');
+      await till.getByRole('button', { name: 'Charge' }).click();
+      await till.locator('.seqr-message', { hasText: 'Enter an amount such as 149.90.' }).waitFor({ state: 'visible' });
+      const text = await till.locator('.seqr-till').innerText();
+      assert.doesNotMatch(text, /InvoiceInputError|not a plain decimal|msg\.payload|Error:|ERROR/);
+      assert.equal(await payable().then((open) => open.length), 0, 'no invoice');
+      // "12,50", as Swedish cashiers type it, charges 12.50.
+      const reference = await charge('12,50');
+      assert.equal((await till.locator('.seqr-amount').textContent())?.trim(), '12.50 SEK');
+      await listed(reference).locator('.amount', { hasText: '12.50 SEK' }).waitFor({ state: 'visible' });
+      await till.getByRole('button', { name: 'Cancel' }).click();
+      await status().filter({ hasText: 'Cancelled' }).waitFor({ state: 'visible' });
+      assert.equal((await till.locator('.seqr-message').textContent())?.trim(), 'Cancelled at the till.');
+      await newSale();
+    });
+
+    it('a payment the customer\'s bank declines reads as declined, on the till and the customer display', async function () {
+      const reference = await charge('99.00');
+      await listed(reference).getByRole('button', { name: 'Decline' }).click();
+      await status().filter({ hasText: 'Declined' }).waitFor({ state: 'visible' });
+      assert.equal((await till.locator('.seqr-message').textContent())?.trim(), "Declined by the customer's bank.");
+      assert.doesNotMatch(await till.locator('.seqr-till').innerText(), /FAILED/);
+      await customer.locator('.seqr-customer-big', { hasText: 'Payment declined' }).waitFor({ state: 'visible' });
+      await newSale();
     });
   });
 

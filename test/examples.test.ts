@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { startEmulator, type EmulatorHandle } from '../src/emulator';
+import { startEscPosCapture, type EscPosCapture } from '../src/pos';
 import { DEFAULT_ENDPOINT } from '../src/nodes/config-types';
 import { SeqrClient, buildInvoice } from '../src/seqr';
 import { PUBLIC_TEST_RESELLER, PUBLIC_TEST_TERMINAL } from '../src/seqr/types';
 import { until } from './emulator-helpers';
+import { startMosquitto, type Broker } from './helpers/mosquitto';
 import { resolveFromNodeRed } from './helpers/node-red-runtime';
-import { helper, HttpNodeServer, NODE_MODULES, TAB, nextMessage, type FlowNode, type TestNode } from './helpers/node-red';
+import { helper, HttpNodeServer, NODE_MODULES, TAB, nextMessage, pause, type FlowNode, type TestNode } from './helpers/node-red';
 import { RedisServer, redisServerInstalled } from './helpers/redis-server';
 import Redis from 'ioredis';
 
@@ -39,12 +40,15 @@ const CORE_NODE_FILES: Record<string, string> = {
   file: 'storage/10-file.js',
   'http in': 'network/21-httpin.js',
   'http response': 'network/21-httpin.js',
+  'tcp request': 'network/31-tcpin.js',
+  'mqtt out': 'network/10-mqtt.js',
+  'mqtt-broker': 'network/10-mqtt.js',
 };
 /**
  * Dashboard 2.0's node types (ui-base, ui-form, ui-template, …): the till example's screen. Node-RED loads
  * them in the demo and in a user's editor; here they stand replaced (see `deployable`): its widgets by helper
- * nodes with the same ids and wires, so the test sends what a widget sends (a form's submit, a button's click)
- * and reads what a widget receives (the till screen's state), and the dashboard's own config nodes are left
+ * nodes with the same ids and wires, so the test sends what a widget sends (the till template's Charge, Cancel
+ * and New sale) and reads what a widget receives (the screens' state), and the dashboard's own config nodes are left
  * out. The real widgets run in test/demo.test.ts (over the dashboard's socket.io, as its page talks) and in
  * the browser suite.
  */
@@ -111,6 +115,15 @@ class DeployedExample {
   debug(name: string, check?: (msg: Msg) => void, timeoutMs = 8000): Promise<Msg> {
     return nextMessage<Msg>(this.node('debug', name), check, timeoutMs);
   }
+}
+
+/** Presses the inject `button`; the customer's bank declines the invoice; the failed debug shows FAILED. */
+async function chargeDeclined(run: DeployedExample, button: string): Promise<void> {
+  const issued = run.debug('updates', (msg) => assert.equal(msg.payload.status, 'ISSUED'));
+  run.press(button);
+  const failed = run.debug('failed');
+  await run.emu.payer.decline(String((await issued).payload.invoiceReference));
+  assert.equal((await failed).payload.status, 'FAILED');
 }
 
 /** What each example documents, driven as a user would. A new example needs its scenario here. */
@@ -281,101 +294,188 @@ const SCENARIOS: Record<string, (run: DeployedExample) => Promise<void>> = {
     assert.ok(!(await run.emu.payer.invoices()).some((open) => open.invoiceReference === reference));
   },
   async '11 Cash drawer on PAID'(run) {
-    const issued = run.debug('updates', (msg) => assert.equal(msg.payload.status, 'ISSUED'));
-    run.press('Charge 25.00 SEK');
-    const reference = String((await issued).payload.invoiceReference);
-    const solenoid = run.node('debug', 'GPIO 17 (drawer solenoid)');
-    const pulse: Array<{ payload: unknown; at: number }> = [];
-    const closed = new Promise<void>((resolve) =>
-      solenoid.on('input', ((msg: { payload: unknown }) => {
-        pulse.push({ payload: msg.payload, at: Date.now() });
-        if (pulse.length === 2) resolve();
-      }) as (...args: never[]) => void),
-    );
-    await run.emu.payer.pay(reference);
-    await closed;
-    assert.deepEqual(pulse.map((p) => p.payload), [1, 0], 'the drawer pin goes high, then low');
-    assert.ok(pulse[1].at - pulse[0].at >= 450, 'a pulse of about 500 ms');
+    const relay = await broker.subscribe('seqr-till/drawer/relay');
+    try {
+      const issued = run.debug('updates', (msg) => assert.equal(msg.payload.status, 'ISSUED'));
+      run.press('Charge 25.00 SEK');
+      const reference = String((await issued).payload.invoiceReference);
+      const kicked = printer.nextJob();
+      await run.emu.payer.pay(reference);
+      // Through the receipt printer: the drawer kick alone, nothing printed.
+      assert.deepEqual((await kicked).events, [{ type: 'drawer', pin: 2, onMs: 50, offMs: 500 }]);
+      // Through the MQTT relay, on a real broker: on, then off about 500 ms later.
+      await until(async () => relay.messages.length === 2, 5000);
+      assert.deepEqual(relay.messages.map((m) => m.payload), ['on', 'off'], 'the relay closes, then opens');
+      assert.ok(relay.messages[1].at - relay.messages[0].at >= 400, 'a pulse of about 500 ms');
 
-    // A declined payment does not open the drawer.
-    const next = run.debug('updates', (msg) => assert.equal(msg.payload.status, 'ISSUED'));
-    run.press('Charge 25.00 SEK');
-    const failed = run.debug('failed');
-    await run.emu.payer.decline(String((await next).payload.invoiceReference));
-    assert.equal((await failed).payload.status, 'FAILED');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.equal(pulse.length, 2);
+      // A declined payment opens nothing.
+      const jobs = printer.jobs.length;
+      await chargeDeclined(run, 'Charge 25.00 SEK');
+      await pause(700);
+      assert.equal(printer.jobs.length, jobs, 'no drawer kick');
+      assert.equal(relay.messages.length, 2, 'no relay command');
+    } finally {
+      await relay.close();
+    }
   },
   async '12 Receipt printer'(run) {
     const issued = run.debug('updates', (msg) => assert.equal(msg.payload.status, 'ISSUED'));
     run.press('Charge 89.50 SEK');
     const reference = String((await issued).payload.invoiceReference);
-    const printed = run.debug('printed');
+    const paid = run.debug('paid');
+    const printed = printer.nextJob();
     await run.emu.payer.pay(reference);
-    const msg = await printed;
-    const receipt = readFileSync(RECEIPT_FILE, 'utf8');
-    assert.equal(receipt, `${String(msg.receiptText)}\n`);
+    const msg = await paid;
+    const job = await printed;
+    const receipt = String(msg.receiptText);
+    // The ESC/POS job as the printer gets it: initialise, code page, the receipt, feed, cut, then the drawer kick.
+    assert.deepEqual(job.events, [
+      { type: 'init' },
+      { type: 'command', bytes: '1b 74 10' },
+      { type: 'text', text: receipt },
+      { type: 'feed', lines: 4 },
+      { type: 'cut', partial: true, feed: 0 },
+      { type: 'drawer', pin: 2, onMs: 50, offMs: 500 },
+    ]);
     const lines = receipt.trimEnd().split('\n');
     assert.ok(lines.every((line) => line.length <= 32), 'laid out for a 58 mm printer (32 columns)');
     assert.ok(lines.some((line) => /TOTAL/.test(line) && /89\.50/.test(line)), receipt);
     assert.ok(lines.some((line) => line.includes(reference)), 'the invoice reference is printed');
     assert.ok(lines.some((line) => line.includes(String((msg.seqr as { ersReference?: string }).ersReference))), `SEQR's payment reference is printed:\n${receipt}`);
+
+    // A declined payment prints nothing.
+    const jobs = printer.jobs.length;
+    await chargeDeclined(run, 'Charge 89.50 SEK');
+    await pause(300);
+    assert.equal(printer.jobs.length, jobs, 'nothing printed');
   },
   async '20 Till dashboard'(run) {
-    const screen = run.widget('till screen');
-    type Screen = Msg & { payload: { status: string; reference?: string; qr?: string | null; deepLink?: string | null; receipt?: string; detail?: string; amount?: string } };
-    const showing = (status: string, check: (msg: Screen) => void = () => undefined) =>
-      nextMessage<Screen>(screen, (msg) => {
-        assert.equal(msg.payload.status, status);
-        check(msg);
-      }, 8000);
-    /** What the form sends on Charge (Dashboard 2.0's ui-form: the fields by key). */
+    const screen = run.widget('till');
+    const customer = run.widget('customer display');
+    type Screen = Msg & {
+      payload: {
+        state: string; status: string; reference?: string | null; qr?: string | null; deepLink?: string | null; receipt?: string | null;
+        message?: string | null; notice?: string | null; amount?: string | null; canCharge: boolean; canCancel: boolean; canNewSale: boolean;
+      };
+    };
+    /** The next screen in `state` (states on the way to it are passed over), checked by `check`. */
+    const showing = (state: string, check: (msg: Screen) => void = () => undefined, on: TestNode = screen) =>
+      new Promise<Screen>((resolve, reject) => {
+        const seen: string[] = [];
+        const timer = setTimeout(() => {
+          on.removeListener('input', onInput);
+          reject(new Error(`${on.name ?? on.id} never showed "${state}"; it showed ${JSON.stringify(seen)}`));
+        }, 8000);
+        function onInput(msg: Screen): void {
+          seen.push(msg.payload.state);
+          if (msg.payload.state !== state) return;
+          clearTimeout(timer);
+          on.removeListener('input', onInput);
+          try {
+            check(msg);
+            resolve(msg);
+          } catch (err) {
+            reject(err instanceof Error ? err : new Error(String(err)));
+          }
+        }
+        on.on('input', onInput as (...args: never[]) => void);
+      });
+    /** What the till's template sends on Charge: the amount as the cashier typed it. */
     const charge = async (amount: string): Promise<Screen> => {
-      const waiting = showing('Waiting for payment');
-      run.widget('Amount + Charge').send({ payload: { amount }, topic: 'topic', _event: 'submit' });
+      const waiting = showing('waiting');
+      screen.send({ action: 'charge', payload: amount });
       return waiting;
     };
+    const newSale = async () => {
+      const idle = showing('idle');
+      screen.send({ action: 'new-sale' });
+      await idle;
+    };
 
-    const first = await charge('149.90');
-    assert.equal(first.payload.amount, '149.90');
+    const first = await charge('149,90');
+    assert.equal(first.payload.amount, '149.90', 'typed with a decimal comma');
+    assert.equal(first.payload.status, 'Waiting for payment');
     assert.match(String(first.payload.qr), /^data:image\/png;base64,/, 'the QR code as an image for <img class="seqr-qr">');
     assert.equal(first.payload.deepLink, `SEQR://SEQR.SE/R${first.payload.reference}`);
-    // A cash register holds one open invoice: charging again cancels the first, which must not reach the screen.
-    const second = await charge('25.00');
-    const paid = showing('PAID');
-    await run.emu.payer.pay(String(second.payload.reference));
+    assert.deepEqual([first.payload.canCharge, first.payload.canCancel, first.payload.canNewSale], [true, true, false]);
+    // One open charge at a time: charging again cancels the first, says so, then sends the second.
+    const replacing = showing('replacing', (msg) => assert.match(String(msg.payload.notice), /Cancelling the open charge of 149\.90 SEK first/));
+    const second = charge('25.00');
+    await replacing;
+    const replaced = await second;
+    assert.match(String(replaced.payload.notice), new RegExp(`The open charge of 149\\.90 SEK \\(invoice ${first.payload.reference}\\) is cancelled`));
+    const open = (await run.emu.payer.invoices()).map((invoice) => invoice.invoiceReference);
+    assert.ok(!open.includes(String(first.payload.reference)) && open.includes(String(replaced.payload.reference)), 'only the second is payable');
+    const paid = showing('paid');
+    const thanked = showing('paid', () => undefined, customer);
+    await run.emu.payer.pay(String(replaced.payload.reference));
     const receipt = await paid;
-    assert.equal(receipt.payload.reference, second.payload.reference, 'the screen shows the invoice charged last');
+    await thanked;
+    assert.equal(receipt.payload.reference, replaced.payload.reference, 'the screen shows the invoice charged last');
+    assert.equal(receipt.payload.message, 'Paid: 25.00 SEK.');
     assert.match(String(receipt.payload.receipt), /TOTAL\s+25\.00 SEK/);
     assert.equal(receipt.payload.qr, null, 'no QR code left to scan once paid');
+    assert.deepEqual([receipt.payload.canCharge, receipt.payload.canCancel, receipt.payload.canNewSale], [false, false, true]);
+    screen.send({ action: 'charge', payload: '1.00' }); // Charge is gone after an outcome: nothing happens until New sale
+    await newSale();
+
+    // The customer pays the open charge just as the cashier charges again: SEQR refuses the cancel (50, paid), the
+    // till shows that payment and does not send the new charge. (Should the till's next poll see PAID before the
+    // new charge arrives, the sale is simply over and the charge does nothing: the same screen, no new invoice.)
+    const paidFirst = await charge('15.00');
+    const seen: string[] = [];
+    screen.on('input', ((msg: Screen) => seen.push(msg.payload.state)) as (...args: never[]) => void);
+    const paidAfterAll = showing('paid');
+    await run.emu.payer.pay(String(paidFirst.payload.reference));
+    screen.send({ action: 'charge', payload: '16.00' });
+    const shown = await paidAfterAll;
+    assert.equal(shown.payload.reference, paidFirst.payload.reference);
+    if (seen.includes('replacing')) assert.match(String(shown.payload.notice), /paid before it could be cancelled: the new charge was not sent/);
+    await pause(300);
+    assert.ok(!(await run.emu.payer.invoices()).some((invoice) => invoice.amount === '16.00'), 'the new charge was not sent');
+    await newSale();
 
     // A loyalty card at the scan: SEQR waits for the till (Scanned); the till acknowledges, the customer pays.
     const carded = await charge('60.00');
-    const scanned = showing('Scanned');
+    const scanned = showing('scanned');
     await run.emu.payer.scan(String(carded.payload.reference), { loyaltyToken: { id: 'CLUB_CARD', value: '4711', description: 'Club card' } });
     await scanned;
-    await until(async () => (await run.emu.payer.invoices()).some((open) => open.invoiceReference === carded.payload.reference && open.status === 'ISSUED'), 8000);
-    const cardPaid = showing('PAID');
+    await until(async () => (await run.emu.payer.invoices()).some((invoice) => invoice.invoiceReference === carded.payload.reference && invoice.status === 'ISSUED'), 8000);
+    const cardPaid = showing('paid');
     await run.emu.payer.pay(String(carded.payload.reference));
     assert.match(String((await cardPaid).payload.receipt), /TOTAL\s+60\.00 SEK/, 'acknowledged as it was');
+    await newSale();
 
     // Cancel cancels the invoice on screen at SEQR.
     const third = await charge('10.00');
-    const canceled = showing('Failed: CANCELED');
-    run.widget('Cancel').send({ payload: '', topic: 'topic' });
-    await canceled;
-    assert.ok(!(await run.emu.payer.invoices()).some((open) => open.invoiceReference === third.payload.reference), 'the payer no longer sees it');
+    const cancelled = showing('cancelled');
+    screen.send({ action: 'cancel' });
+    assert.equal((await cancelled).payload.message, 'Cancelled at the till.');
+    assert.ok(!(await run.emu.payer.invoices()).some((invoice) => invoice.invoiceReference === third.payload.reference), 'the payer no longer sees it');
+    await newSale();
 
-    // The customer declines: the failure by its status.
+    // The customer's bank declines: the screens say so in words.
     const fourth = await charge('10.00');
-    const failed = showing('Failed: FAILED');
+    const declined = showing('declined');
+    const declinedAtCustomer = showing('declined', () => undefined, customer);
     await run.emu.payer.decline(String(fourth.payload.reference));
-    await failed;
+    assert.equal((await declined).payload.message, "Declined by the customer's bank.");
+    await declinedAtCustomer;
+    await newSale();
 
-    // Not an amount: send invoice refuses it, the Catch node tells the screen why.
-    const refused = showing('Failed: ERROR', (msg) => assert.match(String(msg.payload.detail), /amount/i));
-    run.widget('Amount + Charge').send({ payload: { amount: 'lots' }, topic: 'topic', _event: 'submit' });
-    await refused;
+    // Not an amount: send invoice refuses it, the till shows the cashier's sentence, not the developer's.
+    const refused = showing('invalid', (msg) => assert.equal(msg.payload.message, 'Enter an amount such as 149.90.'));
+    screen.send({ action: 'charge', payload: 'lots' });
+    assert.equal((await refused).payload.canCharge, true, 'the cashier corrects the amount and charges again');
+    // A double click on Charge: the second arrives while the first invoice is on its way and sends nothing.
+    const openBefore = new Set((await run.emu.payer.invoices()).map((invoice) => invoice.invoiceReference));
+    const waiting = showing('waiting');
+    screen.send({ action: 'charge', payload: '5' });
+    screen.send({ action: 'charge', payload: '5' });
+    const fifth = await waiting;
+    await pause(500);
+    const added = (await run.emu.payer.invoices()).map((invoice) => invoice.invoiceReference).filter((reference) => !openBefore.has(reference));
+    assert.deepEqual(added, [fifth.payload.reference], 'one invoice');
   },
   async '13 Webshop checkout'(run) {
     const shop = `${httpNodeUrl}/seqr-shop`;
@@ -429,20 +529,21 @@ const SCENARIOS: Record<string, (run: DeployedExample) => Promise<void>> = {
 /** The Redis of example 14's ledger (Debian's redis-server, which .ci/run installs). */
 let exampleRedis: RedisServer | undefined;
 
-/** Where the receipt printer example prints in the test (its own /tmp file is the user's). */
-const RECEIPT_DIR = mkdtempSync(path.join(tmpdir(), 'seqr-examples-'));
-const RECEIPT_FILE = path.join(RECEIPT_DIR, 'receipts.txt');
+/** The receipt printer and the MQTT broker of examples 11 and 12: the capture server and mosquitto on loopback. */
+let printer: EscPosCapture;
+let broker: Broker;
 
 /**
  * What the test changes in an example besides the endpoint, by example and node name: wall time (a 30 s
- * deadline shortened to 2 s, 3 s between report calls to 0.2 s), a file outside the test's own directory, the public
+ * deadline shortened to 2 s, 3 s between report calls to 0.2 s), the ports of the test's printer and broker, the public
  * URL of the test's HTTP server, and a 10 s poll interval, so that a PAID within seconds shows the notification at work.
  */
 function testSettings(example: string): Record<string, Record<string, unknown>> {
   const settings: Record<string, Record<string, Record<string, unknown>>> = {
     '06 Day close': { 'report of the period': { reportRetryInterval: 0.2 } },
     '10 Cancel and timeout': { 'payment status (keep)': { giveUpAfter: 2 } },
-    '12 Receipt printer': { 'receipt printer (file)': { filename: RECEIPT_FILE } },
+    '11 Cash drawer on PAID': { 'printer (ESC/POS, TCP 9100)': { port: String(printer.port) }, 'MQTT broker (drawer relay)': { port: String(broker.port) } },
+    '12 Receipt printer': { 'receipt printer (ESC/POS, TCP 9100)': { port: String(printer.port) } },
     '13 Webshop checkout': { 'SEQR notification': { publicUrl: httpNodeUrl }, 'payment status': { interval: 10_000 } },
     '14 Two instances with Redis': { 'SEQR emulator (two instances, Redis)': { redisUrl: exampleRedis?.url } },
   };
@@ -500,6 +601,8 @@ describe('examples/', function () {
 
     before(async function () {
       emu = await startEmulator({ port: 0 });
+      printer = await startEscPosCapture({ port: 0 });
+      broker = await startMosquitto();
       await helper.startServer();
       await httpNodeServer.start();
       httpNodeUrl = httpNodeServer.url;
@@ -511,7 +614,8 @@ describe('examples/', function () {
       await httpNodeServer.stop();
       await helper.stopServer();
       await emu.stop();
-      rmSync(RECEIPT_DIR, { recursive: true, force: true });
+      await printer.stop();
+      await broker.stop();
       await exampleRedis?.dispose();
     });
     afterEach(async function () {

@@ -51,7 +51,7 @@ describe('seqr-cancel-invoice node', function () {
       assert.deepEqual(out.order, { id: 3 });
       assert.equal(await statusAtSeqr(reference), 'CANCELED', place);
     }
-    assert.deepEqual(lastStatus(), { fill: 'green', shape: 'dot', text: 'canceled' });
+    assert.deepEqual(lastStatus(), { fill: 'green', shape: 'dot', text: 'cancelled' });
   });
 
   it('cancels an invoice issued by send invoice straight from its output', async function () {
@@ -67,7 +67,7 @@ describe('seqr-cancel-invoice node', function () {
     await canceled({ payload: reference });
     const again = await canceled({ payload: reference });
     assert.deepEqual(again.payload, { invoiceReference: reference, status: 'CANCELED', alreadyCanceled: true });
-    assert.deepEqual(lastStatus(), { fill: 'green', shape: 'dot', text: 'already canceled' });
+    assert.deepEqual(lastStatus(), { fill: 'green', shape: 'dot', text: 'already cancelled' });
 
     const payerCanceled = await openInvoice();
     await rig.emu.payer.cancel(payerCanceled);

@@ -259,6 +259,36 @@ describe('seqr-payment-status node', function () {
     await eventually(() => assert.deepEqual(statusTexts(n.ps).pop(), { fill: 'red', shape: 'ring', text: 'failed: EXPIRED' }));
   });
 
+  it('words each outcome for people in payload.message beside the machine fields (status, cancelled)', async function () {
+    const n = await load(emu.url);
+    const [paid, declined, byCustomer, atTill, expired] = await Promise.all([
+      issue('20.00'),
+      issue(),
+      issue(),
+      issue(),
+      issue({ amount: '80.00', paymentMode: 'RESERVATION_REQUIRED' }),
+    ]);
+    for (const ref of [paid, declined, byCustomer, atTill, expired]) n.ps.receive({ payload: { invoiceReference: ref, amount: ref === paid ? '20.00' : '149.90', currency: 'SEK' } });
+    await eventually(() => assert.equal(n.out.update.length, 5));
+    await emu.payer.pay(paid);
+    await emu.payer.decline(declined);
+    await emu.payer.cancel(byCustomer);
+    n.ps.receive({ topic: 'cancel', payload: atTill });
+    await emu.payer.pay(expired);
+    await eventually(() => assert.equal(n.out.failed.length + n.out.paid.length, 5));
+    assert.equal(n.out.paid[0]?.payload.message, 'Paid: 20.00 SEK.');
+    const byRef = new Map(n.out.failed.map((m) => [m.payload.invoiceReference, m.payload]));
+    assert.deepEqual(
+      [declined, byCustomer, atTill, expired].map((ref) => [byRef.get(ref)?.status, byRef.get(ref)?.cancelled, byRef.get(ref)?.message]),
+      [
+        ['FAILED', undefined, "Declined by the customer's bank."],
+        ['CANCELED', undefined, 'Cancelled by the customer.'],
+        ['CANCELED', true, 'Cancelled at the till.'],
+        ['EXPIRED', undefined, 'Not paid in time: the invoice expired.'],
+      ],
+    );
+  });
+
   it('shows a loyalty scan with the customer token on output 3', async function () {
     const n = await load(emu.url);
     const ref = await issue({ amount: '50.00', acknowledgmentMode: 'REQUIRE_ACKNOWLEDGMENT' });
@@ -278,6 +308,7 @@ describe('seqr-payment-status node', function () {
     const timedOut = await nextMessage<Msg>(n.failed);
     assert.equal(timedOut.payload.status, 'TIMEOUT');
     assert.equal(timedOut.payload.cancelled, true);
+    assert.equal(timedOut.payload.message, 'Not paid in time: the invoice is cancelled.');
     assert.equal((await client.getPaymentStatus(ref, 0)).status, 'CANCELED');
     assert.equal(n.out.completed.length, 1);
   });
@@ -289,6 +320,7 @@ describe('seqr-payment-status node', function () {
     const timedOut = await nextMessage<Msg>(n.failed);
     assert.equal(timedOut.payload.status, 'TIMEOUT');
     assert.equal(timedOut.payload.cancelled, false);
+    assert.equal(timedOut.payload.message, 'Not paid in time: the invoice may still be open.');
     assert.equal((await client.getPaymentStatus(ref, 0)).status, 'ISSUED');
     n.ps.receive({ payload: ref, attempt: 2 });
     await nextMessage<Msg>(n.update);

@@ -176,6 +176,18 @@ describe('seqr-send-invoice node', function () {
     assert.equal(text.payload!.amount, '12.50');
   });
 
+  it('with "Amount typed at a till" reads a cashier\'s "12,50 kr" and "1 250,00" as 12.50 and 1250.00 at SEQR', async function () {
+    await load({ send: { cashierAmount: true } });
+    const comma = await issue({ payload: '12,50 kr' });
+    assert.equal(comma.payload!.amount, '12.50');
+    assert.equal(emulator.core.invoices.get(comma.payload!.invoiceReference as string)?.data.wire.totalAmount.value, '12.50');
+    const spaced = await issue({ payload: '1 250,00' });
+    assert.equal(spaced.payload!.amount, '1250.00');
+    const caught = await refused({ payload: '1,250' });
+    assert.match(caught.error!.message, /"1,250" is ambiguous \(thousands or decimals\?\)/);
+    assert.equal((caught.error!.cause as { hint?: string }).hint, 'Enter an amount such as 149.90.');
+  });
+
   describe('msg.qr', function () {
     for (const format of ['png', 'dataurl', 'svg'] as const) {
       it(`as ${format}: the QR code of the invoice's QR text`, async function () {
@@ -268,6 +280,15 @@ describe('seqr-send-invoice node', function () {
   });
 
   describe('input that is no valid invoice: a catchable error naming the field and the fix', function () {
+    /** msg.error.cause.hint: the sentence a cashier can act on, beside the detailed message. */
+    const CASHIER_HINTS: Record<string, string> = {
+      amount: 'Enter an amount such as 149.90.',
+      invoice: 'Enter an amount such as 149.90.',
+      currency: 'Choose a currency such as SEK.',
+      rows: 'Check the items: their prices must add up to the amount.',
+      notificationUrl: 'This till is not set up right: ask whoever set it up to check the send invoice node.',
+      paymentMode: 'This till is not set up right: ask whoever set it up to check the send invoice node.',
+    };
     const cases: Array<{ title: string; payload: unknown; field: string; says: RegExp }> = [
       { title: 'NaN', payload: NaN, field: 'amount', says: /amount: NaN is not a number; give an amount with at most two decimals, such as 149\.90/ },
       { title: '0.1 + 0.2', payload: 0.1 + 0.2, field: 'amount', says: /amount: the number 0\.30000000000000004 is not an exact decimal.*such as 149\.90/ },
@@ -292,7 +313,7 @@ describe('seqr-send-invoice node', function () {
         const caught = await refused({ payload, order: { id: 7 } });
         assert.match(caught.error!.message, /^InvoiceInputError: /);
         assert.match(caught.error!.message, says);
-        assert.deepEqual(caught.error!.cause, { type: 'input', field });
+        assert.deepEqual(caught.error!.cause, { type: 'input', field, hint: CASHIER_HINTS[field] });
         assert.equal(caught.error!.code, undefined);
         assert.deepEqual(caught.order, { id: 7 });
         assert.equal(lastStatus().fill, 'red');
@@ -304,7 +325,7 @@ describe('seqr-send-invoice node', function () {
       await load({ send: { invoice: '{"amount": 5', invoiceType: 'json' } });
       const caught = await refused({ payload: '5.00' });
       assert.match(caught.error!.message, /^InvoiceInputError: Could not read the amount or invoice from the node's setting: /);
-      assert.deepEqual(caught.error!.cause, { type: 'input', field: 'invoice' });
+      assert.deepEqual(caught.error!.cause, { type: 'input', field: 'invoice', hint: CASHIER_HINTS.invoice });
     });
 
     it('names the source when it is not msg.payload', async function () {

@@ -46,12 +46,12 @@ describe('payment status messages', function () {
   });
 
   describe('output 1: paid', function () {
-    it('takes the amount from the receipt over the given one, keeps msg.seqr, and lays out a receipt of the width', function () {
+    it('takes the amount from the receipt over the given one (also in the sentence), keeps msg.seqr, and lays out a receipt of the width', function () {
       const receipt = { invoice: { totalAmount: { value: '19.90', currency: 'SEK' } }, paymentDate: '2026-12-02T08:00:05Z' } as PaymentReceipt;
       const msg = { order: 7, seqr: { sentAt: 'earlier' } } as NodeMessage & { seqr: Record<string, unknown>; receiptText?: string };
-      const paid = writePaid(msg, { status: 'PAID', invoiceReference: 'r1', ersReference: 'e1', receipt, version: 3, tokens: [], startedAt }, { amount: '1.00', currency: 'EUR' }, 32);
+      const paid = writePaid(msg, { status: 'PAID', invoiceReference: 'r1', ersReference: 'e1', receipt, version: 3, tokens: [], startedAt }, { amount: '1.00', currency: 'EUR' }, 32, (what) => `Paid ${what.amount} ${what.currency}`);
       assert.deepEqual(paid, { amount: '19.90', currency: 'SEK' });
-      assert.deepEqual(msg.payload, { status: 'PAID', invoiceReference: 'r1', ersReference: 'e1', amount: '19.90', currency: 'SEK', paidAt: '2026-12-02T08:00:05Z', receipt });
+      assert.deepEqual(msg.payload, { status: 'PAID', message: 'Paid 19.90 SEK', invoiceReference: 'r1', ersReference: 'e1', amount: '19.90', currency: 'SEK', paidAt: '2026-12-02T08:00:05Z', receipt });
       assert.deepEqual(msg.seqr, { sentAt: 'earlier', invoiceReference: 'r1', status: 'PAID', ersReference: 'e1' });
       const lines = msg.receiptText!.split('\n');
       assert.ok(lines.every((line) => line.length <= 32), msg.receiptText);
@@ -62,7 +62,7 @@ describe('payment status messages', function () {
     it('without a receipt: the given amount, and paidAt now', function () {
       const msg: NodeMessage = {};
       const before = Date.now();
-      writePaid(msg, { status: 'PAID', invoiceReference: 'r2', version: 1, tokens: [], startedAt }, { amount: '5.00', currency: 'SEK' }, 48);
+      writePaid(msg, { status: 'PAID', invoiceReference: 'r2', version: 1, tokens: [], startedAt }, { amount: '5.00', currency: 'SEK' }, 48, () => 'paid');
       const payload = msg.payload as { amount: string; paidAt: string };
       assert.equal(payload.amount, '5.00');
       assert.ok(Date.parse(payload.paidAt) >= before - 1000);
@@ -70,10 +70,10 @@ describe('payment status messages', function () {
   });
 
   describe('output 2 and 3', function () {
-    it('failed: the outcome without startedAt, with the amount where known', function () {
+    it('failed: the outcome without startedAt, with the sentence for people and the amount where known', function () {
       const msg: NodeMessage & { seqr?: unknown } = {};
-      writeFailed(msg, { status: 'TIMEOUT', invoiceReference: 'r3', reason: 'gave up', cancelled: true, startedAt }, { amount: '2.00' });
-      assert.deepEqual(msg.payload, { status: 'TIMEOUT', invoiceReference: 'r3', reason: 'gave up', cancelled: true, amount: '2.00' });
+      writeFailed(msg, { status: 'TIMEOUT', invoiceReference: 'r3', reason: 'gave up', cancelled: true, startedAt }, { amount: '2.00' }, 'Not paid in time.');
+      assert.deepEqual(msg.payload, { status: 'TIMEOUT', message: 'Not paid in time.', invoiceReference: 'r3', reason: 'gave up', cancelled: true, amount: '2.00' });
       assert.deepEqual(msg.seqr, { invoiceReference: 'r3', status: 'TIMEOUT' });
     });
 

@@ -1,6 +1,7 @@
 /**
  * `npm start` (= `npm run build && node dist/demo/start.js`): the whole payment on one machine. Starts the
- * SEQR emulator (with the payer app at /app) and Node-RED 4 embedded in this process, with a private user
+ * SEQR emulator (with the payer app at /app), a loopback ESC/POS receipt printer that logs what it prints
+ * (port 9100, SEQR_DEMO_PRINTER_PORT) and Node-RED 4 embedded in this process, with a private user
  * directory, this package loaded from the checkout (nodesDir) and Dashboard 2.0 from node_modules, deploys
  * the till (examples/20 Till dashboard.json on a tab of its own) on the first start, and prints the URLs.
  * SIGINT/SIGTERM stop Node-RED (every node closes), the HTTP server and the emulator, then exit 0.
@@ -25,6 +26,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import RED from 'node-red';
 import { startEmulator, type EmulatorHandle } from '../emulator';
+import { printout, startEscPosCapture, type EscPosCapture } from '../pos';
 
 /** The checkout this file runs from (dist/demo/start.js or src/demo/start.ts). */
 const CHECKOUT = path.resolve(__dirname, '..', '..');
@@ -41,6 +43,8 @@ export interface DemoOptions {
   host: string;
   editorPort: number;
   emulatorPort: number;
+  /** The loopback ESC/POS receipt printer (examples 11 and 12 print there); 0 picks a free port. */
+  printerPort: number;
   userDir: string;
 }
 
@@ -65,12 +69,13 @@ function port(value: string | undefined, variable: string, fallback: number): nu
   return number;
 }
 
-/** The options from SEQR_DEMO_HOST, SEQR_DEMO_EDITOR_PORT, SEQR_DEMO_EMULATOR_PORT and SEQR_DEMO_USERDIR. */
+/** The options from SEQR_DEMO_HOST, SEQR_DEMO_EDITOR_PORT, SEQR_DEMO_EMULATOR_PORT, SEQR_DEMO_PRINTER_PORT and SEQR_DEMO_USERDIR. */
 export function demoOptions(env: NodeJS.ProcessEnv = process.env): DemoOptions {
   return {
     host: env.SEQR_DEMO_HOST?.trim() || '127.0.0.1',
     editorPort: port(env.SEQR_DEMO_EDITOR_PORT, 'SEQR_DEMO_EDITOR_PORT', 1880),
     emulatorPort: port(env.SEQR_DEMO_EMULATOR_PORT, 'SEQR_DEMO_EMULATOR_PORT', 8090),
+    printerPort: port(env.SEQR_DEMO_PRINTER_PORT, 'SEQR_DEMO_PRINTER_PORT', 9100),
     userDir: path.resolve(env.SEQR_DEMO_USERDIR?.trim() || path.join(CHECKOUT, 'demo', 'userdir')),
   };
 }
@@ -112,6 +117,22 @@ function listenError(err: Error, what: string, host: string, portNumber: number,
   return new Error(`${what} cannot listen on ${hostInUrl(host)}:${portNumber}: it ${reason}. Set ${variable} (0 picks a free port) or SEQR_DEMO_HOST.`);
 }
 
+/**
+ * The receipt printer of the demo: the ESC/POS capture server, which writes what it would have printed (the
+ * receipt, the cut, the drawer kick) to the log. Optional: with its port taken the demo runs without it.
+ */
+async function startPrinter(options: DemoOptions): Promise<EscPosCapture | undefined> {
+  try {
+    const printer = await startEscPosCapture({ host: options.host, port: options.printerPort });
+    printer.on('job', (job) => logLine(`${job.receivedAt.toISOString()} [printer] ${job.bytes.length} bytes:\n${printout(job.events)}`));
+    logLine(`seqr demo: the receipt printer (ESC/POS capture) listens on ${hostInUrl(options.host)}:${printer.port}`);
+    return printer;
+  } catch (err) {
+    logLine(`seqr demo: no receipt printer on ${hostInUrl(options.host)}:${options.printerPort} (${(err as Error).message}); set SEQR_DEMO_PRINTER_PORT`);
+    return undefined;
+  }
+}
+
 /** Writes a line to stderr (the demo's log; stdout is for the URLs). */
 function logLine(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -134,6 +155,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     throw listenError(err, 'the emulator', options.host, options.emulatorPort, 'SEQR_DEMO_EMULATOR_PORT');
   });
   process.env[ENDPOINT_VARIABLE] = emulator.url;
+  const printer = await startPrinter(options);
 
   // Node-RED's two express apps on one server, as its own red.js mounts them when both roots are "/".
   const server = http.createServer((req, res) => {
@@ -150,6 +172,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await emulator.stop();
+    await printer?.stop();
   };
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -39,7 +39,8 @@ export type SeqrErrorCause =
       statusCode?: number;
       errorCode?: string;
     }
-  | { type: 'input'; field: string }
+  /** `hint`: a short sentence for the cashier, where the node has one (cashier-hints.ts). */
+  | { type: 'input'; field: string; hint?: string }
   | { type: 'config'; field: string };
 
 /** The error handed to `done`: `code` is SEQR's result code when SEQR refused, `cause` the details above. */

@@ -50,24 +50,36 @@ export function markRedelivered(msg: NodeMessage): void {
   (msg as SeqrMessage).seqr = { ...(isRecord(previous) ? previous : {}), redelivered: true };
 }
 
-/** Output 1: the paid invoice on its own message, with a receipt for the printer width. Returns what it paid. */
-export function writePaid(msg: NodeMessage, event: PaymentPaid, given: InvoiceAmount, width: ReceiptWidth): InvoiceAmount {
+/**
+ * Output 1: the paid invoice on its own message, with a receipt for the printer width; `message` is the sentence
+ * for people, made from what it paid. Returns what it paid.
+ */
+export function writePaid(
+  msg: NodeMessage,
+  event: PaymentPaid,
+  given: InvoiceAmount,
+  width: ReceiptWidth,
+  message: (paid: InvoiceAmount) => string,
+): InvoiceAmount {
   const total = (event.receipt as PaymentReceipt | undefined)?.invoice?.totalAmount;
   const amount = total?.value ?? given.amount;
   const currency = total?.currency ?? given.currency;
   const { invoiceReference, ersReference, receipt } = event;
   const paidAt = receipt?.paymentDate ?? new Date().toISOString();
-  msg.payload = { status: 'PAID', invoiceReference, ersReference, amount, currency, paidAt, receipt };
+  msg.payload = { status: 'PAID', message: message({ amount, currency }), invoiceReference, ersReference, amount, currency, paidAt, receipt };
   writeSeqr(msg, invoiceReference, { status: 'PAID', ersReference });
   const money = amount && currency ? { value: amount, currency } : undefined;
   (msg as SeqrMessage).receiptText = receiptText({ invoiceReference, ersReference, receipt, amount: money, paidAt }, { width });
   return { amount, currency };
 }
 
-/** Output 2: status, invoiceReference, reason, and code, codeName, invoiceStatus, cancelled where they apply. */
-export function writeFailed(msg: NodeMessage, event: PaymentFailed, given: InvoiceAmount): void {
+/**
+ * Output 2: status, the sentence for people (`message`), invoiceReference, reason, and code, codeName,
+ * invoiceStatus, cancelled where they apply.
+ */
+export function writeFailed(msg: NodeMessage, event: PaymentFailed, given: InvoiceAmount, message: string): void {
   const { startedAt: _startedAt, status, ...outcome } = event;
-  msg.payload = { status, ...outcome, ...knownAmount(given) };
+  msg.payload = { status, message, ...outcome, ...knownAmount(given) };
   writeSeqr(msg, event.invoiceReference, { status: event.status });
 }
 

@@ -24,6 +24,7 @@ import { coalescedStatus } from './coalesced-status';
 import { readPaymentStatusSettings, type PaymentStatusSettingsDef } from './payment-status-settings';
 import { PAYMENT_STATUS_LIMITS, editorSettings } from './shared-limits';
 import { flowsStarted } from './flows-started';
+import { failedOutcomeKey } from './payment-outcomes';
 import {
   amountOfMessage,
   markRedelivered,
@@ -97,7 +98,8 @@ export = function register(RED: NodeAPI): void {
     // ---- what each event does to the outputs ----
     const outlet: WatchOutlet<NodeMessage> = {
       paid(watch, event) {
-        const { amount, currency } = writePaid(watch.msg, event, watch.given, receiptWidth);
+        const { amount, currency } = writePaid(watch.msg, event, watch.given, receiptWidth, (paid) =>
+          RED._(`seqr-payment-status.outcome.${paid.amount && paid.currency ? 'paid-amount' : 'paid'}`, { ...paid }));
         lastOutcome = STATUS.ok(RED._('seqr-payment-status.status.paid', { amount: amount ?? '', currency: currency ?? '' }).trim());
         return [watch.msg, null, null];
       },
@@ -105,7 +107,7 @@ export = function register(RED: NodeAPI): void {
         // Cancelled while Node-RED was down longer than SEQR waits: a payment made then was reversed by SEQR.
         const reversed = event.status === 'CANCELED' && watch.downtimeMs !== undefined && watch.downtimeMs > ACK_WINDOW_MS;
         const reason = reversed ? RED._('seqr-payment-status.reason.maybe-reversed', { seconds: Math.round(watch.downtimeMs! / 1000) }) : event.reason;
-        writeFailed(watch.msg, { ...event, reason }, watch.given);
+        writeFailed(watch.msg, { ...event, reason }, watch.given, RED._(`seqr-payment-status.outcome.${failedOutcomeKey(event, reversed)}`));
         lastOutcome = STATUS.error(RED._('seqr-payment-status.status.failed', { status: event.status }));
         return [null, watch.msg, null];
       },

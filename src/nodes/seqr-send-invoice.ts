@@ -27,6 +27,7 @@ import { InvoiceInputError, qrDataUrl, qrPng, qrSvg, type AcknowledgmentMode, ty
 import { settingText } from '../values';
 import { usableConfig } from './config-lookup';
 import { firstDownstream } from './flow-wiring';
+import { withCashierHint } from './cashier-hints';
 import { serveMessages } from './input-lifecycle';
 import { invoiceDefaultsOf, invoiceFromMessage } from './invoice-settings';
 import { catchableError, noteIfMaybeProcessed } from './node-errors';
@@ -54,6 +55,8 @@ interface SendInvoiceDef extends NodeDef {
   notify: 'url' | 'node' | '';
   backURL: string;
   qr: QrImageFormat | '';
+  /** Read a text amount the way a cashier types it ("12,50 kr"): see parseCashierAmount. */
+  cashierAmount?: boolean | 'true' | 'false';
 }
 
 type SendFn = (msg: NodeMessage) => void;
@@ -73,15 +76,17 @@ function invoiceDefaults(def: SendInvoiceDef): InvoiceDefaults {
     backURL: settingText(def.backURL),
     paymentMode: settingText(def.paymentMode) as PaymentMode | undefined,
     acknowledgmentMode: settingText(def.acknowledgmentMode) as AcknowledgmentMode | undefined,
+    lenientAmount: def.cashierAmount === true || def.cashierAmount === 'true',
   };
 }
 
-/** A message whose amount or invoice cannot be read at all (the error names the field `invoice`). */
-function invalidInput(message: string): Error {
-  return catchableError(new InvoiceInputError('invoice', message), message);
-}
 
 export = function register(RED: NodeAPI): void {
+  /** A message whose amount or invoice cannot be read at all (the error names the field `invoice`). */
+  function invalidInput(message: string): Error {
+    return withCashierHint(RED, catchableError(new InvoiceInputError('invoice', message), message), 'invoice');
+  }
+
   function SeqrSendInvoiceNode(this: Node, def: SendInvoiceDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -133,7 +138,7 @@ export = function register(RED: NodeAPI): void {
       });
       const notify = notification();
       const invoice = invoiceFromMessage(input, notify ? { ...defaults, notificationUrl: notify.url } : defaults, (err) =>
-        catchableError(err, RED._('seqr-send-invoice.errors.invalid-invoice', { source: sourceLabel, error: err.message })),
+        withCashierHint(RED, catchableError(err, RED._('seqr-send-invoice.errors.invalid-invoice', { source: sourceLabel, error: err.message })), err.field),
       );
 
       const sent = await client.sendInvoice(invoice).catch((err: unknown) => {

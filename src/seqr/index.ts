@@ -23,6 +23,7 @@ export {
   type InvoiceInput,
   type InvoiceRowInput,
 } from './invoice';
+export { parseCashierAmount } from './cashier-amount';
 export { InvoiceInputError, ISO_4217_CURRENCIES, formatAmount, type FormatAmountOptions } from './money';
 export { deepLink, invoiceQrText, qrDataUrl, qrPng, qrSvg, stickerCode, type QrImageOptions } from './qr';
 export {

@@ -1,4 +1,5 @@
 import Big from 'big.js';
+import { parseCashierAmount } from './cashier-amount';
 import { InvoiceInputError, checkMoneySize, currencyDecimals, parseCurrency, parseDecimal, parseMoney, toSeqrAmount } from './money';
 import {
   ACKNOWLEDGMENT_MODES,
@@ -61,6 +62,11 @@ export interface InvoiceDefaults
   > {
   /** The clock for the default issueDate (tests). */
   now?: () => Date;
+  /**
+   * Read an amount given as text the way a cashier types it ("12,50", "1 250,00 kr": see parseCashierAmount).
+   * Off by default: the amount must then be a plain decimal ("149.90").
+   */
+  lenientAmount?: boolean;
 }
 
 /**
@@ -122,7 +128,8 @@ export function buildInvoice(input: AmountInput | InvoiceInput, defaults: Invoic
   const rowSum = rows?.reduce((sum, row) => sum.plus(row.total), new Big(0));
   let total: Big;
   if (spec.amount !== undefined && spec.amount !== null) {
-    total = parseMoney(spec.amount, 'amount', currency);
+    const typed = defaults.lenientAmount === true && typeof spec.amount === 'string' ? parseCashierAmount(spec.amount, currency) : spec.amount;
+    total = parseMoney(typed, 'amount', currency);
     if (rowSum && rows!.length > 0 && !rowSum.eq(total)) {
       const difference = total.minus(rowSum);
       throw new InvoiceInputError(

@@ -209,7 +209,7 @@ export class WatchAnswers implements WatchHandlers {
     if (watch.cancelCause === 'deadline') {
       this.fail(watch, 'TIMEOUT', { cancelled: true, reason: timeoutReason(watch.giveUpAfterMs, watch.lastFailure, 'cancelled') });
     } else {
-      this.fail(watch, 'CANCELED', { reason: 'The invoice was cancelled on request.' });
+      this.fail(watch, 'CANCELED', { cancelled: true, reason: 'The invoice was cancelled on request.' });
     }
   }
 

@@ -89,7 +89,10 @@ export interface PaymentFailed extends WatchEventBase {
   codeName?: string;
   /** The last invoice status SEQR reported, if any. */
   invoiceStatus?: InvoiceStatus;
-  /** TIMEOUT only: whether the invoice was cancelled at SEQR (false: it may still be open). */
+  /**
+   * TIMEOUT: whether the invoice was cancelled at SEQR (false: it may still be open). CANCELED: true when this
+   * watch's own cancel request cancelled it (absent when someone else did: the payer, another cancel, SEQR).
+   */
   cancelled?: boolean;
 }
 

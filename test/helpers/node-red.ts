@@ -91,11 +91,14 @@ function lookup(catalog: Record<string, unknown> | undefined, key: string): stri
  * RED._ as the runtime does it for this package, from the en-US catalogs: `key` in the calling node's catalog
  * (keys start with the node type, so any catalog will do), or `<module>/<set>:key`; `__name__` filled from
  * `params`. The test helper's RED._ returns the key; this one lets tests read real sentences, and a missing
- * key fails the test. Core keys (`node-red:…`) come back unchanged.
+ * key fails the test. Core keys (`node-red:…`, and a core node's own such as `mqtt.state.connected`) come back
+ * unchanged.
  */
 export function translate(key: string, params: Record<string, unknown> = {}): string {
   if (key.startsWith('node-red:')) return key;
   const colon = key.lastIndexOf(':');
+  // A core node's own key (mqtt.state.connected): the core catalogs are not loaded here.
+  if (colon < 0 && !key.startsWith('seqr-')) return key;
   const text =
     colon >= 0
       ? lookup(CATALOGS[key.slice(0, colon).split('/').pop() ?? ''], key.slice(colon + 1))
