@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { launchChromium, openPage, pngSize, screenshot } from './helpers/browser';
 import { Launcher, describeDemo, type Urls } from './helpers/demo-process';
+import { CONFIG_FILE, PALETTE_TYPES, RAW_I18N_KEY, type EditorFile } from './helpers/editor-files';
 
 /*
  * The demo as a user meets it: `node dist/demo/start.js` (what `npm start` runs after the build) on free ports,
@@ -17,39 +18,6 @@ import { Launcher, describeDemo, type Urls } from './helpers/demo-process';
  */
 
 const ROOT = path.join(__dirname, '..');
-const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { 'node-red': { nodes: Record<string, string> } };
-
-/** What the editor should show of a node type, read from its nodes/<type>.html. */
-interface EditorFile {
-  type: string;
-  category: string;
-  /** The ids of the inputs in its edit template (node-input-… or node-config-input-…). */
-  fieldIds: string[];
-  /** The first words of its help's summary paragraph. */
-  helpStart: string;
-  /** Its name in the palette and the help sidebar (the catalog's paletteLabel). */
-  paletteLabel: string;
-}
-
-function editorFile(type: string): EditorFile {
-  const html = readFileSync(path.join(ROOT, path.dirname(pkg['node-red'].nodes[type]), `${type}.html`), 'utf8');
-  const section = (attribute: string) => {
-    const start = html.indexOf(`${attribute}="${type}"`);
-    return html.slice(start, html.indexOf('</script>', start));
-  };
-  const fieldIds = [...section('data-template-name').matchAll(/<(?:input|select|textarea)[^>]*\bid="(node-(?:config-)?input-[\w-]+)"/g)].map((m) => m[1]);
-  const summary = /<p>([\s\S]*?)<\/p>/.exec(section('data-help-name'))?.[1] ?? '';
-  const words = summary.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim().split(' ').slice(0, 5).join(' ');
-  const catalog = JSON.parse(readFileSync(path.join(ROOT, 'nodes', 'locales', 'en-US', `${type}.json`), 'utf8')) as Record<string, { paletteLabel?: string }>;
-  return { type, category: /category:\s*'([^']+)'/.exec(html)?.[1] ?? '', fieldIds, helpStart: words, paletteLabel: catalog[type]?.paletteLabel ?? type };
-}
-
-const EDITOR_FILES = Object.keys(pkg['node-red'].nodes).map(editorFile);
-const PALETTE_TYPES = EDITOR_FILES.filter((file) => file.category !== 'config');
-const CONFIG_FILE = EDITOR_FILES.find((file) => file.category === 'config');
-
-/** Editor text that is an i18n key nobody translated, such as `seqr-refund.label.amount`. */
-const RAW_I18N_KEY = /\bseqr-[a-z-]+\.[a-zA-Z]+\.[\w.]+/;
 
 describeDemo('browser: the demo (npm start)', function () {
   this.timeout(120_000);

@@ -170,6 +170,22 @@ describeDemo('npm start (the demo launcher)', function () {
     assert.doesNotMatch(launcher?.stderr ?? '', new RegExp(PUBLIC_TEST_TERMINAL.password), 'no password in the log');
   });
 
+  it('answers Test connection on the till\'s own configuration, whose endpoint is ${SEQR_DEMO_ENDPOINT}, as the dialog posts it', async function () {
+    const config = (JSON.parse(readFileSync(path.join(userDir, 'flows.json'), 'utf8')) as Array<Record<string, unknown>>).find((n) => n.type === 'seqr-config');
+    assert.equal(config?.endpoint, '${SEQR_DEMO_ENDPOINT}');
+    // The dialog's fields as they stand, the password shown as stored (the editor never has it).
+    const fields = ['name', 'endpoint', 'timeout', 'maxAnswerKiB', 'principalType', 'userId', 'clientId', 'channel', 'appScheme', 'verifyServerCert', 'ca'];
+    const settings = Object.fromEntries(fields.map((field) => [field, config?.[field] ?? '']));
+    const response = await fetch(new URL(`seqr-config/${String(config?.id)}/test`, urls.editor), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ settings, credentials: { principalId: PUBLIC_TEST_TERMINAL.id, password: '__PWRD__' } }),
+    });
+    const answer = await response.text();
+    assert.equal(response.status, 200, answer);
+    assert.doesNotMatch(answer, new RegExp(PUBLIC_TEST_TERMINAL.password));
+  });
+
   it('takes a payment on the till: Charge, QR and deep link, the customer pays, PAID with the receipt; Cancel cancels', async function () {
     const till = new TillClient(urls.editor);
     try {

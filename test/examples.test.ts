@@ -596,6 +596,15 @@ describe('examples/', function () {
     for (const type of PACKAGE_TYPES) assert.ok(used.has(type), `${type} appears in an example`);
   });
 
+  it('tells how to start the emulator in a way that also holds under `npm start`, whose emulator already has the port', function () {
+    for (const example of EXAMPLES) {
+      const comments = example.nodes.filter((n) => n.type === 'comment').map((n) => String(n.info ?? '')).join('\n');
+      if (!comments.includes('npx seqr-emulator')) continue;
+      // A second emulator on 8090 beside the demo's fails with EADDRINUSE.
+      assert.match(comments, /npx seqr-emulator`[^\n]*under `npm start`[^\n]*already running/, `${example.name}: says to skip it under npm start`);
+    }
+  });
+
   describe('deployed against the emulator', function () {
     let emu: EmulatorHandle;
 

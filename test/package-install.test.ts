@@ -101,18 +101,20 @@ describe('the package as a user installs it from npm (issue 5)', function () {
     const needed = [
       'package.json',
       'README.md',
+      'CHANGELOG.md',
       MANIFEST.main,
       MANIFEST.types,
       ...Object.values(MANIFEST.bin).map((file) => path.posix.normalize(file)),
       'wsdl/seqr-cashregister.wsdl',
       'wsdl/ERSWSExternalClientService.wsdl',
-      'nodes/icons/seqr.svg',
+      ...filesUnder(path.join(REPO_ROOT, 'nodes', 'icons')).map((file) => `nodes/icons/${file}`),
       // README points here for every emulator option; the command ships, so does its manual.
       'docs/emulator.md',
       ...Object.entries(MANIFEST['node-red'].nodes).flatMap(([type, file]) => [
         file,
         file.replace(/\.js$/, '.html'),
         `nodes/locales/en-US/${type}.json`,
+        `nodes/locales/en-US/${type}.html`,
         `dist/nodes/${type}.js`,
       ]),
       ...filesUnder(path.join(REPO_ROOT, 'examples')).map((file) => `examples/${file}`),
