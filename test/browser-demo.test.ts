@@ -244,7 +244,7 @@ describeDemo('browser: the demo (npm start)', function () {
       }
       await filterPalette('');
       // The till's configuration node is listed in the Configuration nodes sidebar.
-      await editor.locator('#red-ui-tab-config-link-button').click();
+      await showSidebarTab('config');
       await editor.locator(`li.red-ui-palette-node-config-type:text-is("${CONFIG_FILE?.type}") + li .red-ui-palette-node-config`).waitFor({ state: 'visible' });
     });
 
@@ -256,7 +256,7 @@ describeDemo('browser: the demo (npm start)', function () {
 
     it('opens the configuration node\'s dialog from the Configuration nodes sidebar: its fields, its help, no password shown', async function () {
       assert.ok(CONFIG_FILE);
-      await editor.locator('#red-ui-tab-config-link-button').click();
+      await showSidebarTab('config');
       const entry = editor.locator(`li.red-ui-palette-node-config-type:text-is("${CONFIG_FILE.type}") + li .red-ui-palette-node-config`);
       await entry.dblclick();
       const ok = editor.locator('#node-config-dialog-ok');
@@ -274,7 +274,7 @@ describeDemo('browser: the demo (npm start)', function () {
         await ok.waitFor({ state: 'detached' });
       }
       // Its help, from the help sidebar's list of the package's nodes.
-      await editor.locator('#red-ui-tab-help-link-button').click();
+      await showSidebarTab('help');
       const packageItem = editor.locator('#red-ui-sidebar .red-ui-treeList-label-text', { hasText: /^@seqr-flows\/node-red-seqr$/ });
       await packageItem.waitFor({ state: 'visible' });
       // The package's entry is open already when one of its nodes' help was shown; a click would close it.
@@ -322,7 +322,7 @@ describeDemo('browser: the demo (npm start)', function () {
       assert.ok(config && inject);
       // The example's endpoint is the emulator's default port; the demo's emulator runs on a free one here.
       const endpoint = new URL(new URL(config.endpoint).pathname, demo.payerApp).href;
-      await editor.locator('#red-ui-tab-config-link-button').click();
+      await showSidebarTab('config');
       await editor.locator('.red-ui-palette-node-config', { hasText: config.name }).dblclick();
       await editor.locator('#node-config-input-endpoint').fill(endpoint);
       await editor.locator('#node-config-dialog-ok').click();
@@ -332,7 +332,7 @@ describeDemo('browser: the demo (npm start)', function () {
       await deploy.click();
       await editor.locator('#red-ui-header-button-deploy.disabled').waitFor({ state: 'attached' });
 
-      await editor.locator('#red-ui-tab-debug-link-button').click();
+      await showSidebarTab('debug');
       await chart().locator('g.red-ui-flow-node-group', { hasText: inject.name }).locator('.red-ui-flow-node-button').click();
       const phone = await page(demo.payerApp, { width: 420, height: 900 });
       const item = phone.locator('li.invoice', { hasText: '149.90 SEK' });
@@ -342,6 +342,18 @@ describeDemo('browser: the demo (npm start)', function () {
     });
 
     /** Types into the palette filter as a user does (it filters on key presses); '' clears it with its × button. */
+    /**
+     * Brings the sidebar's `id` tab (config, help, debug) to the front with its button, as a user does: a link
+     * button on Node-RED 3 and 4, a button of the sidebar's tab bar on Node-RED 5, where a click on the tab already
+     * shown folds the sidebar away instead.
+     */
+    async function showSidebarTab(id: string): Promise<void> {
+      const button = editor.locator(`#red-ui-tab-${id}-link-button, .red-ui-sidebar-tab-bar button[data-tab-id="${id}"]`).first();
+      await button.waitFor({ state: 'visible' });
+      if (!(await button.evaluate((element) => element.classList.contains('selected')))) await button.click();
+      await editor.locator('#red-ui-sidebar').waitFor({ state: 'visible' });
+    }
+
     async function filterPalette(text: string): Promise<void> {
       const search = editor.locator('#red-ui-palette-search input');
       const clear = editor.locator('#red-ui-palette-search .red-ui-searchBox-clear');
@@ -386,7 +398,7 @@ describeDemo('browser: the demo (npm start)', function () {
         const choices = await tray.locator('#node-input-seqr option').evaluateAll((options) => options.map((option) => (option as HTMLOptionElement).value));
         assert.ok(choices.some((value) => value !== '_ADD_' && value !== ''), `configurations offered: ${choices.join(', ')}`);
         // Its help is in the help sidebar while it is selected.
-        await editor.locator('#red-ui-tab-help-link-button').click();
+        await showSidebarTab('help');
         await editor.locator('.red-ui-help', { hasText: file.helpStart }).first().waitFor({ state: 'visible' });
       });
     }

@@ -1,7 +1,7 @@
 /**
  * `npm start` (= `npm run build && node dist/demo/start.js`): the whole payment on one machine. Starts the
  * SEQR emulator (with the payer app at /app), a loopback ESC/POS receipt printer that logs what it prints
- * (port 9100, SEQR_DEMO_PRINTER_PORT) and Node-RED 4 embedded in this process, with a private user
+ * (port 9100, SEQR_DEMO_PRINTER_PORT) and Node-RED (4, or SEQR_DEMO_NODE_RED) embedded in this process, with a private user
  * directory, this package loaded from the checkout (nodesDir) and Dashboard 2.0 from node_modules, deploys
  * the till (examples/20 Till dashboard.json on a tab of its own) on the first start, and prints the URLs.
  * SIGINT/SIGTERM stop Node-RED (every node closes), the HTTP server and the emulator, then exit 0.
@@ -24,9 +24,18 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import RED from 'node-red';
+import type NodeRed from 'node-red';
 import { startEmulator, type EmulatorHandle } from '../emulator';
 import { printout, startEscPosCapture, type EscPosCapture } from '../pos';
+
+/**
+ * The Node-RED the demo embeds: the checkout's (the `node-red` devDependency), or the install that
+ * SEQR_DEMO_NODE_RED names (its package directory), so that the till can be tried, and tested, on another major
+ * (scripts/test-node-red-5.sh). Dashboard 2.0 must be installed beside that Node-RED: Node-RED finds palette
+ * modules in the node_modules that holds its own core nodes.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const RED = require(process.env.SEQR_DEMO_NODE_RED ? path.resolve(process.env.SEQR_DEMO_NODE_RED) : 'node-red') as typeof NodeRed;
 
 /** The checkout this file runs from (dist/demo/start.js or src/demo/start.ts). */
 const CHECKOUT = path.resolve(__dirname, '..', '..');

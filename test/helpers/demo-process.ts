@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { NODE_RED_VERSION, OTHER_NODE_RED } from './node-red-runtime';
+import { NODE_RED_DIR, NODE_RED_VERSION, OTHER_NODE_RED, resolveFromNodeRed } from './node-red-runtime';
 
 const REPO_ROOT = path.join(__dirname, '..', '..');
 const START_JS = path.join(REPO_ROOT, 'dist', 'demo', 'start.js');
@@ -13,11 +13,25 @@ const START_JS = path.join(REPO_ROOT, 'dist', 'demo', 'start.js');
 const START_TIMEOUT_MS = 45_000;
 
 /**
- * `describe` for the demo's tests. The demo is the checkout's Node-RED 4 with Dashboard 2.0 (demo/ pins both),
- * whatever SEQR_NODE_RED_PATH names: on another Node-RED they are skipped, with the reason in the title.
+ * Dashboard 2.0 as the Node-RED under test would load it: from the node_modules that holds its core nodes.
+ * The demo embeds that Node-RED (SEQR_DEMO_NODE_RED); scripts/test-node-red-5.sh installs Dashboard 2.0 beside
+ * Node-RED 5, so the demo's tests run there too.
+ */
+function dashboardBesideNodeRed(): boolean {
+  try {
+    resolveFromNodeRed('@flowfuse/node-red-dashboard/package.json');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `describe` for the demo's tests: on the checkout's Node-RED, or on the one SEQR_NODE_RED_PATH names when
+ * Dashboard 2.0 is installed beside it; otherwise skipped, with the reason in the title.
  */
 export function describeDemo(title: string, suite: (this: Mocha.Suite) => void): void {
-  if (OTHER_NODE_RED) describe.skip(`${title} [skipped: the demo runs Node-RED 4 with Dashboard 2.0, not Node-RED ${NODE_RED_VERSION}]`, suite);
+  if (OTHER_NODE_RED && !dashboardBesideNodeRed()) describe.skip(`${title} [skipped: no Dashboard 2.0 beside Node-RED ${NODE_RED_VERSION}]`, suite);
   else describe(title, suite);
 }
 
@@ -39,7 +53,7 @@ export class Launcher {
     this.child = spawn(process.execPath, [START_JS], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, SEQR_DEMO_HOST: '127.0.0.1', SEQR_DEMO_EDITOR_PORT: '0', SEQR_DEMO_EMULATOR_PORT: '0', SEQR_DEMO_PRINTER_PORT: '0', SEQR_DEMO_USERDIR: userDir, ...env },
+      env: { ...process.env, SEQR_DEMO_HOST: '127.0.0.1', SEQR_DEMO_EDITOR_PORT: '0', SEQR_DEMO_EMULATOR_PORT: '0', SEQR_DEMO_PRINTER_PORT: '0', SEQR_DEMO_USERDIR: userDir, ...(OTHER_NODE_RED ? { SEQR_DEMO_NODE_RED: NODE_RED_DIR } : {}), ...env },
     });
     this.child.stdout?.on('data', (chunk: Buffer) => (this.stdout += chunk.toString()));
     this.child.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
