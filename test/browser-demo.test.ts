@@ -56,7 +56,7 @@ describeDemo('browser: the demo (npm start)', function () {
     before(async function () {
       till = await page(demo.till, { width: 800, height: 900 });
       phone = await page(demo.payerApp, { width: 420, height: 900 });
-      customer = await page(demo.till.replace(/\/till$/, '/customer'), { width: 800, height: 760 });
+      customer = await page(demo.customerDisplay, { width: 800, height: 760 });
     });
 
     const status = () => till.locator('.seqr-status');

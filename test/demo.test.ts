@@ -126,14 +126,15 @@ describeDemo('npm start (the demo launcher)', function () {
     rmSync(userDir, { recursive: true, force: true });
   });
 
-  it('prints the editor, till and payer app URLs on free loopback ports, and nothing else on stdout', function () {
+  it('prints the editor, till, customer display and payer app URLs on free loopback ports, and nothing else on stdout', function () {
     assert.match(urls.editor, /^http:\/\/127\.0\.0\.1:\d+\/$/);
     assert.equal(urls.till, `${urls.editor}dashboard/till`);
+    assert.equal(urls.customerDisplay, `${urls.editor}dashboard/customer`);
     assert.match(urls.payerApp, /^http:\/\/127\.0\.0\.1:\d+\/app$/);
     assert.notEqual(new URL(urls.editor).port, '0');
     assert.equal(
       launcher?.stdout,
-      `SEQR demo is running:\n  Editor:     ${urls.editor}\n  Till:       ${urls.till}\n  Payer app:  ${urls.payerApp}\nPress Ctrl-C to stop.\n`,
+      `SEQR demo is running:\n  Editor:     ${urls.editor}\n  Till:       ${urls.till}\n  Customer:   ${urls.customerDisplay}\n  Payer app:  ${urls.payerApp}\nPress Ctrl-C to stop.\n`,
     );
   });
 

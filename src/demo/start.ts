@@ -47,6 +47,8 @@ export const ENDPOINT_VARIABLE = 'SEQR_DEMO_ENDPOINT';
 export const TILL_TAB_ID = '5e9a7d1100000000';
 /** Where Dashboard 2.0 serves the till page (ui-base path + ui-page path in the example). */
 const TILL_PATH = '/dashboard/till';
+/** The customer display, the second page of the till's dashboard (a screen facing the customer). */
+const CUSTOMER_DISPLAY_PATH = '/dashboard/customer';
 
 export interface DemoOptions {
   host: string;
@@ -61,6 +63,7 @@ export interface DemoOptions {
 export interface RunningDemo {
   editorUrl: string;
   tillUrl: string;
+  customerDisplayUrl: string;
   payerAppUrl: string;
   /** True when this start deployed the till (no flows file in the user directory before). */
   deployedTill: boolean;
@@ -218,7 +221,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       await RED.runtime.flows.setFlows({ flows: { flows: tillFlow(), credentials: {} } });
     }
     const editorUrl = `http://${hostInUrl(options.host)}:${editorPort}`;
-    return { editorUrl: `${editorUrl}/`, tillUrl: `${editorUrl}${TILL_PATH}`, payerAppUrl: `${emulator.baseUrl}/app`, deployedTill: firstStart, stop };
+    return { editorUrl: `${editorUrl}/`, tillUrl: `${editorUrl}${TILL_PATH}`, customerDisplayUrl: `${editorUrl}${CUSTOMER_DISPLAY_PATH}`, payerAppUrl: `${emulator.baseUrl}/app`, deployedTill: firstStart, stop };
   } catch (err) {
     await stop().catch(() => undefined);
     throw err;
@@ -226,11 +229,12 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
 }
 
 /** The lines the browser tests and users read: keep them exactly so. */
-export function readyLines(demo: Pick<RunningDemo, 'editorUrl' | 'tillUrl' | 'payerAppUrl'>): string {
+export function readyLines(demo: Pick<RunningDemo, 'editorUrl' | 'tillUrl' | 'customerDisplayUrl' | 'payerAppUrl'>): string {
   return [
     'SEQR demo is running:',
     `  Editor:     ${demo.editorUrl}`,
     `  Till:       ${demo.tillUrl}`,
+    `  Customer:   ${demo.customerDisplayUrl}`,
     `  Payer app:  ${demo.payerAppUrl}`,
     'Press Ctrl-C to stop.',
     '',

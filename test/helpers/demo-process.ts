@@ -38,6 +38,7 @@ export function describeDemo(title: string, suite: (this: Mocha.Suite) => void):
 export interface Urls {
   editor: string;
   till: string;
+  customerDisplay: string;
   payerApp: string;
 }
 
@@ -65,8 +66,8 @@ export class Launcher {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => done(new Error(`no ready lines within ${START_TIMEOUT_MS} ms:\n${this.stdout}\n${this.stderr.slice(-3000)}`)), START_TIMEOUT_MS);
       const check = () => {
-        const match = /^SEQR demo is running:\n {2}Editor: {5}(\S+)\n {2}Till: {7}(\S+)\n {2}Payer app: {2}(\S+)\nPress Ctrl-C to stop\.\n/m.exec(this.stdout);
-        if (match) done(undefined, { editor: match[1], till: match[2], payerApp: match[3] });
+        const match = /^SEQR demo is running:\n {2}Editor: {5}(\S+)\n {2}Till: {7}(\S+)\n {2}Customer: {3}(\S+)\n {2}Payer app: {2}(\S+)\nPress Ctrl-C to stop\.\n/m.exec(this.stdout);
+        if (match) done(undefined, { editor: match[1], till: match[2], customerDisplay: match[3], payerApp: match[4] });
       };
       const onExit = () => done(new Error(`the launcher exited before it was ready:\n${this.stdout}\n${this.stderr.slice(-3000)}`));
       const done = (err?: Error, urls?: Urls) => {
