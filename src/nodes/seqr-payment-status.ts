@@ -90,9 +90,7 @@ export = function register(RED: NodeAPI): void {
       outlet,
     );
     // After every node of the deploy runs: a resumed outcome sent earlier would be dropped by Node-RED.
-    const ready = flowsStarted(RED, node).then(() => watches.start()).catch((err: Error) => {
-      node.error(RED._('seqr-payment-status.errors.ledger-failed', { error: err.message }));
-    });
+    const ready = flowsStarted(RED, node).then(() => watches.start()).catch((err: Error) => outlet.error(err));
 
     // ---- input ----
     function startWatch(reference: string, msg: NodeMessage, route: WatchRoute<NodeMessage>): boolean {
