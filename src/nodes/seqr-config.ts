@@ -18,7 +18,7 @@ import { CLOSE_GRACE_MS, DEFAULT_ENDPOINT, SEQR_CONFIG_TYPE, type SeqrConfigCred
 import { SeqrConfigError } from './node-errors';
 import { copyErrorCodeOnOldRuntimes } from './catch-error-code';
 import { CONFIG_LIMITS, editorSettings } from './shared-limits';
-import { passwordDestination, readSettings } from './config-settings';
+import { appSchemeOf, passwordDestination, principalTypeOf, readSettings } from './config-settings';
 import { registerAdminEndpoints } from './seqr-config-admin';
 import { ConfigClients } from './config-clients';
 import { ledgerBackendOf } from './ledger-backend';
@@ -43,8 +43,8 @@ export = function register(RED: NodeAPI): void {
     node.users = {};
     node.problem = settings.problem;
     node.passwordDestination = passwordDestination(def);
-    node.principalType = settings.options?.principal.type ?? (def.principalType === 'RESELLERUSER' ? 'RESELLERUSER' : 'TERMINALID');
-    node.appScheme = (def.appScheme ?? '').trim() || 'SEQR';
+    node.principalType = settings.options?.principal.type ?? principalTypeOf(def);
+    node.appScheme = appSchemeOf(def);
 
     const clients = new ConfigClients(settings.options, settings.problem);
     let closed = false;
@@ -56,8 +56,8 @@ export = function register(RED: NodeAPI): void {
       node.error(backend.problem.message);
       node.problem ??= backend.problem;
     }
-    const ledgerUse = openConfigLedger(RED, node, backend, () => clients.shared(), settings.problem === undefined);
-    node.ledger = ledgerUse.ledger;
+    const configLedger = openConfigLedger(RED, node, backend, () => clients.shared(), settings.problem === undefined);
+    node.ledger = configLedger.ledger;
 
     node.acquire = function acquire(user: Node, principal?: SeqrPrincipal): SeqrClient {
       if (node.problem) throw new SeqrConfigError(node.problem);
@@ -74,7 +74,7 @@ export = function register(RED: NodeAPI): void {
       delete node.users[user.id];
       if (Object.keys(node.users).length === 0) {
         // The stand-in polls on the shared client until the configuration itself closes.
-        if (!ledgerUse.hasStandIn()) clients.close();
+        if (!configLedger.hasStandIn()) clients.close();
         lastRelease?.();
       }
     };
@@ -84,10 +84,10 @@ export = function register(RED: NodeAPI): void {
     // stays open until the last user has released it, for at most CLOSE_GRACE_MS (Node-RED gives up at 15 s).
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
-      const standInWritten = ledgerUse.stop();
+      const standInWritten = configLedger.stop();
       const finish = () => {
         clients.close();
-        void Promise.all([standInWritten, ledgerUse.release()]).then(() => done());
+        void Promise.all([standInWritten, configLedger.release()]).then(() => done());
       };
       if (Object.keys(node.users).length === 0) {
         finish();
