@@ -40,8 +40,8 @@ function isObject(value: unknown): value is Loose {
   return typeof value === 'object' && value !== null;
 }
 
-/** A text element; the SOAP layer gives '' for empty ones, which SEQR treated as absent. */
-function text(value: unknown): string | undefined {
+/** A text element (also of the operations' arguments); the SOAP layer gives '' for empty ones, which SEQR treated as absent. */
+export function elementText(value: unknown): string | undefined {
   if (typeof value === 'string') return value === '' ? undefined : value;
   if (typeof value === 'number') return String(value);
   return undefined;
@@ -54,7 +54,7 @@ function invalid(detail: string): ResultCodeError {
 /** Reads an `amount`; `signed` allows zero and negatives (invoice rows may balance or discount). */
 export function readAmount(value: unknown, field: string, signed: boolean): { wire: SeqrAmount; value: Big } {
   if (!isObject(value)) throw invalid(`${field} is missing`);
-  const currency = text(value.currency);
+  const currency = elementText(value.currency);
   if (currency === undefined || !ACCEPTED_CURRENCIES.has(currency)) {
     throw invalid(`${field}.currency ${currency === undefined ? 'is missing' : `${currency} is not a known ISO 4217 code`}`);
   }
@@ -66,7 +66,7 @@ export function readAmount(value: unknown, field: string, signed: boolean): { wi
 }
 
 function optionalDecimal(value: unknown, field: string): string | undefined {
-  const raw = text(value);
+  const raw = elementText(value);
   if (raw === undefined) return undefined;
   if (readDecimal(raw) === undefined) throw invalid(`${field} is not a decimal`);
   return raw.trim();
@@ -81,14 +81,14 @@ function readRow(row: unknown, index: number): { wire: InvoiceRow; total?: { cur
   const total = optionalAmount('itemTotalAmount');
   const unitPrice = optionalAmount('itemUnitPrice');
   const wire: InvoiceRow = {
-    itemDescription: text(row.itemDescription),
+    itemDescription: elementText(row.itemDescription),
     itemDiscount: discount?.wire,
-    itemEAN: text(row.itemEAN),
+    itemEAN: elementText(row.itemEAN),
     itemQuantity: optionalDecimal(row.itemQuantity, `${field}.itemQuantity`),
-    itemSKU: text(row.itemSKU),
+    itemSKU: elementText(row.itemSKU),
     itemTaxRate: optionalDecimal(row.itemTaxRate, `${field}.itemTaxRate`),
     itemTotalAmount: total?.wire,
-    itemUnit: text(row.itemUnit),
+    itemUnit: elementText(row.itemUnit),
     itemUnitPrice: unitPrice?.wire,
   };
   return { wire: compact(wire), total: total && { currency: total.wire.currency, value: total.value } };
@@ -103,7 +103,7 @@ function compact<T extends object>(value: T): T {
 }
 
 function enumValue<T extends string>(value: unknown, allowed: readonly T[], field: string): T | undefined {
-  const raw = text(value);
+  const raw = elementText(value);
   if (raw === undefined) return undefined;
   if (!(allowed as readonly string[]).includes(raw)) throw invalid(`${field} ${raw} is not one of ${allowed.join(', ')}`);
   return raw as T;
@@ -111,7 +111,7 @@ function enumValue<T extends string>(value: unknown, allowed: readonly T[], fiel
 
 /** notificationUrl must be an http(s) URL (64 otherwise). */
 function readNotificationUrl(value: unknown): string | undefined {
-  const raw = text(value)?.trim();
+  const raw = elementText(value)?.trim();
   if (raw === undefined || raw === '') return undefined;
   if (!httpUrl(raw)) {
     throw new ResultCodeError(64, 'notificationUrl is not an http(s) URL');
@@ -144,18 +144,18 @@ export function acceptInvoice(input: unknown, rules: InvoiceRules): AcceptedInvo
   const rows = rowList.map(readRow);
   if (rules.strictRowSum && rows.length > 0) checkRowSum(rows, total.wire.currency, total.value);
 
-  const issueDate = input.issueDate instanceof Date ? input.issueDate.toISOString() : text(input.issueDate);
+  const issueDate = input.issueDate instanceof Date ? input.issueDate.toISOString() : elementText(input.issueDate);
   const wire: SeqrInvoice = compact({
     paymentMode,
     acknowledgmentMode,
     issueDate,
-    title: text(input.title),
-    clientInvoiceId: text(input.clientInvoiceId),
+    title: elementText(input.title),
+    clientInvoiceId: elementText(input.clientInvoiceId),
     invoiceRows: rows.length > 0 ? { invoiceRow: rows.map((row) => row.wire) } : undefined,
     totalAmount: total.wire,
-    cashierId: text(input.cashierId),
-    footer: text(input.footer),
-    backURL: text(input.backURL),
+    cashierId: elementText(input.cashierId),
+    footer: elementText(input.footer),
+    backURL: elementText(input.backURL),
     notificationUrl,
     commitReservationTimeout: commitTimeoutMs === undefined ? undefined : (timeout as number),
   });
@@ -182,7 +182,7 @@ function checkRowSum(rows: Array<{ total?: { currency: string; value: Big } }>, 
 
 /** A customer token in schema order (description, id, status, value) without empty members. */
 export function customerToken(token: { description?: unknown; id?: unknown; value?: unknown }, status: number): CustomerToken {
-  return compact({ description: text(token.description), id: text(token.id), status, value: text(token.value) });
+  return compact({ description: elementText(token.description), id: elementText(token.id), status, value: elementText(token.value) });
 }
 
 /** Reads repeated `tokens` elements (loyalty cards) into schema-ordered customer tokens. */

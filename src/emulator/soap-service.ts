@@ -4,8 +4,9 @@ import { MERCHANT_OPERATIONS, type ClientContext, type ReceiptDocument } from '.
 import { PORT_NAME, SERVICE_NAME } from '../seqr/wsdl';
 import type { EmulatorCore } from './core';
 import { ResultCodeError } from './errors';
-import { acceptInvoice, acceptTokens, type InvoiceRules } from './invoice-data';
+import { acceptInvoice, acceptTokens, elementText, type InvoiceRules } from './invoice-data';
 import type { Invoice } from './invoices';
+import type { Reseller, Terminal } from './principals';
 import { readParameters } from './reports';
 
 /** The operations SEQR's WSDL has besides the merchant ones; the emulator answers them 91 UNSUPPORTED_OPERATION. */
@@ -26,10 +27,6 @@ type Args = Record<string, unknown> & { context?: ClientContext };
 type Operation = (args: Args) => Record<string, unknown>;
 
 const SUCCESS = resultCodeInfo(0).name;
-
-function text(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : undefined;
-}
 
 /** erswsResponse's base members in schema order: ersReference, resultCode, resultDescription. */
 function answer(code: number, ersReference?: string): Record<string, unknown> {
@@ -61,9 +58,9 @@ function paymentStatus(invoice: Invoice): Record<string, unknown> {
 function receiptDocument(input: unknown): ReceiptDocument {
   const doc = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
   const result: ReceiptDocument = {};
-  const mimeType = text(doc.mimeType);
-  const receiptData = text(doc.receiptData);
-  const receiptType = text(doc.receiptType);
+  const mimeType = elementText(doc.mimeType);
+  const receiptData = elementText(doc.receiptData);
+  const receiptType = elementText(doc.receiptType);
   if (mimeType !== undefined) result.mimeType = mimeType;
   if (receiptData !== undefined) result.receiptData = receiptData;
   if (receiptType !== undefined) result.receiptType = receiptType;
@@ -77,68 +74,47 @@ function merchantOperations(core: EmulatorCore): Record<(typeof MERCHANT_OPERATI
     missingAcknowledgmentMode: core.options.missingAcknowledgmentMode,
     strictRowSum: core.options.strictRowSum,
   };
+  // Each operation is a terminal's or a reseller user's: the caller is authenticated first. A handler that
+  // returns nothing answers plain success.
+  type Handler<P> = (principal: P, args: Args) => Record<string, unknown> | void;
+  const byTerminal = (handle: Handler<Terminal>): Operation => (args) => handle(principals.authenticateTerminal(args.context), args) ?? answer(0);
+  const byReseller = (handle: Handler<Reseller>): Operation => (args) => handle(principals.authenticateReseller(args.context), args) ?? answer(0);
   return {
-    sendInvoice(args) {
-      const terminal = principals.authenticateTerminal(args.context);
+    sendInvoice: byTerminal((terminal, args) => {
       const invoice = invoices.send(terminal, acceptInvoice(args.invoice, rules), acceptTokens(args.tokens));
       return { ...answer(0), invoiceQRCode: invoice.qrCode, invoiceReference: invoice.reference };
-    },
-    updateInvoice(args) {
-      const terminal = principals.authenticateTerminal(args.context);
-      invoices.update(terminal, text(args.invoiceReference), acceptInvoice(args.invoice, rules), acceptTokens(args.tokens));
-      return answer(0);
-    },
-    getPaymentStatus(args) {
-      // invoiceVersion is the client's echo of the last version it saw; the current status is always returned (§5.3).
-      const terminal = principals.authenticateTerminal(args.context);
-      return paymentStatus(invoices.status(terminal, text(args.invoiceReference)));
-    },
-    cancelInvoice(args) {
-      const terminal = principals.authenticateTerminal(args.context);
-      invoices.cancel(terminal, text(args.invoiceReference));
-      return answer(0);
-    },
-    commitReservation(args) {
-      const terminal = principals.authenticateTerminal(args.context);
-      invoices.commit(terminal, text(args.invoiceReference), args.amount);
-      return answer(0);
-    },
-    submitPaymentReceipt(args) {
-      const terminal = principals.authenticateTerminal(args.context);
-      ledger.attachDocument(terminal, text(args.ersReference), receiptDocument(args.receiptDocument));
-      return answer(0);
-    },
-    refundPayment(args) {
-      const terminal = principals.authenticateTerminal(args.context);
-      const refund = ledger.refund(terminal, text(args.ersReference), acceptInvoice(args.invoice, rules));
-      return answer(0, refund.ersReference);
-    },
-    registerTerminal(args) {
-      const reseller = principals.authenticateReseller(args.context);
-      const terminal = principals.register(reseller, text(args.externalTerminalId), text(args.password) ?? '', text(args.name));
+    }),
+    updateInvoice: byTerminal((terminal, args) => {
+      invoices.update(terminal, elementText(args.invoiceReference), acceptInvoice(args.invoice, rules), acceptTokens(args.tokens));
+    }),
+    // invoiceVersion is the client's echo of the last version it saw; the current status is always returned (§5.3).
+    getPaymentStatus: byTerminal((terminal, args) => paymentStatus(invoices.status(terminal, elementText(args.invoiceReference)))),
+    cancelInvoice: byTerminal((terminal, args) => {
+      invoices.cancel(terminal, elementText(args.invoiceReference));
+    }),
+    commitReservation: byTerminal((terminal, args) => {
+      invoices.commit(terminal, elementText(args.invoiceReference), args.amount);
+    }),
+    submitPaymentReceipt: byTerminal((terminal, args) => {
+      ledger.attachDocument(terminal, elementText(args.ersReference), receiptDocument(args.receiptDocument));
+    }),
+    refundPayment: byTerminal((terminal, args) => answer(0, ledger.refund(terminal, elementText(args.ersReference), acceptInvoice(args.invoice, rules)).ersReference)),
+    registerTerminal: byReseller((reseller, args) => {
+      const terminal = principals.register(reseller, elementText(args.externalTerminalId), elementText(args.password) ?? '', elementText(args.name));
       return { ...answer(0), terminalId: terminal.id };
-    },
-    unregisterTerminal(args) {
-      const terminal = principals.authenticateTerminal(args.context);
+    }),
+    unregisterTerminal: byTerminal((terminal) => {
       invoices.cancelOpenInvoices(terminal);
       principals.unregister(terminal);
-      return answer(0);
-    },
-    assignSeqrId(args) {
-      const terminal = principals.authenticateTerminal(args.context);
-      principals.assignSeqrId(terminal, text(args.seqrId));
-      return answer(0);
-    },
-    markTransactionPeriod(args) {
-      const reseller = principals.authenticateReseller(args.context);
-      const transactionPeriodId = periods.mark(reseller, readParameters(args.parameters));
-      return { ...answer(0), transactionPeriodId };
-    },
-    executeReport(args) {
-      const reseller = principals.authenticateReseller(args.context);
-      const report = periods.execute(reseller, text(args.reportId), readParameters(args.parameters));
-      return { ...answer(0), report };
-    },
+    }),
+    assignSeqrId: byTerminal((terminal, args) => {
+      principals.assignSeqrId(terminal, elementText(args.seqrId));
+    }),
+    markTransactionPeriod: byReseller((reseller, args) => ({ ...answer(0), transactionPeriodId: periods.mark(reseller, readParameters(args.parameters)) })),
+    executeReport: byReseller((reseller, args) => ({
+      ...answer(0),
+      report: periods.execute(reseller, elementText(args.reportId), readParameters(args.parameters)),
+    })),
   };
 }
 

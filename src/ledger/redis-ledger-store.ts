@@ -32,7 +32,10 @@ const CONNECT_WAIT_MS = 5000;
 /** Unique per process start: two instances on one host, or one restarted, never share a name. */
 export const INSTANCE_ID = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 
-/** Shared by the scripts: the server's time (ms) and whether another instance holds a live lease of `ref`. */
+/**
+ * Shared by the scripts: the server's time (ms), whether another instance holds a live lease of `ref`, and
+ * leasing `ref` to this instance for ARGV[2] ms.
+ */
 const LUA_PRELUDE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -42,6 +45,10 @@ local function heldByOther(ref)
   if not holder or holder == me then return false end
   local expiry = redis.call('ZSCORE', KEYS[3], ref)
   return expiry and tonumber(expiry) > now
+end
+local function leaseToMe(ref)
+  redis.call('HSET', KEYS[2], ref, me)
+  redis.call('ZADD', KEYS[3], now + tonumber(ARGV[2]), ref)
 end
 `;
 
@@ -58,8 +65,7 @@ for i = 3, #ARGV, 3 do
     redis.call('ZREM', KEYS[3], ref)
   else
     redis.call('HSET', KEYS[1], ref, json)
-    redis.call('HSET', KEYS[2], ref, me)
-    redis.call('ZADD', KEYS[3], now + tonumber(ARGV[2]), ref)
+    leaseToMe(ref)
   end
 end
 return refused
@@ -73,8 +79,7 @@ for i = 3, #ARGV do
   if heldByOther(ref) or redis.call('HEXISTS', KEYS[1], ref) == 0 then
     table.insert(lost, ref)
   else
-    redis.call('HSET', KEYS[2], ref, me)
-    redis.call('ZADD', KEYS[3], now + tonumber(ARGV[2]), ref)
+    leaseToMe(ref)
   end
 end
 return lost
@@ -87,8 +92,7 @@ local lapsed = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, ton
 for _, ref in ipairs(lapsed) do
   local json = redis.call('HGET', KEYS[1], ref)
   if json then
-    redis.call('HSET', KEYS[2], ref, me)
-    redis.call('ZADD', KEYS[3], now + tonumber(ARGV[2]), ref)
+    leaseToMe(ref)
     table.insert(taken, ref)
     table.insert(taken, json)
   else

@@ -26,6 +26,16 @@ export function passwordDestination(def: Partial<Pick<SeqrConfigDef, 'endpoint' 
   return JSON.stringify([url.href, def.verifyServerCert !== false, typeof def.ca === 'string' ? def.ca.trim() : '']);
 }
 
+/** The principal type of the settings: a terminal unless they name a reseller user. */
+export function principalTypeOf(def: Pick<SeqrConfigDef, 'principalType'>): SeqrPrincipal['type'] {
+  return def.principalType === 'RESELLERUSER' ? 'RESELLERUSER' : 'TERMINALID';
+}
+
+/** The app scheme of the settings, the production app's when empty. */
+export function appSchemeOf(def: Pick<SeqrConfigDef, 'appScheme'>): string {
+  return (def.appScheme ?? '').trim() || CONFIG_LIMITS.defaultAppScheme;
+}
+
 /** An integer setting within `range` (empty: its default), or undefined when it is anything else. */
 function integerIn(value: number | string | undefined, range: SettingRange): number | undefined {
   const text = String(value ?? '').trim();
@@ -53,7 +63,7 @@ export function readSettings(
   if (!url) return problem('endpoint', 'bad-endpoint');
   if (url.search.toLowerCase() === '?wsdl') return problem('endpoint', 'wsdl-endpoint');
 
-  const principalType: SeqrPrincipal['type'] = def.principalType === 'RESELLERUSER' ? 'RESELLERUSER' : 'TERMINALID';
+  const principalType = principalTypeOf(def);
   const id = (credentials.principalId ?? '').trim();
   if (id === '') return problem('principalId', principalType === 'RESELLERUSER' ? 'missing-reseller-id' : 'missing-terminal-id');
   const userId = String(def.userId ?? '').trim() || DEFAULT_RESELLER_USER_ID;
@@ -74,8 +84,7 @@ export function readSettings(
   const ca = (def.ca ?? '').trim();
   if (ca !== '' && !PEM_CERTIFICATE.test(ca)) return problem('ca', 'bad-ca');
 
-  const appScheme = (def.appScheme ?? '').trim() || CONFIG_LIMITS.defaultAppScheme;
-  if (!APP_SCHEME.test(appScheme)) return problem('appScheme', 'bad-app-scheme');
+  if (!APP_SCHEME.test(appSchemeOf(def))) return problem('appScheme', 'bad-app-scheme');
 
   const principal: SeqrPrincipal =
     principalType === 'RESELLERUSER' ? { type: principalType, id, userId, password } : { type: principalType, id, password };

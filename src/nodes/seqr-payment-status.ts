@@ -3,8 +3,8 @@
  * on once, when its invoice reaches an outcome: output 1 paid, output 2 failed (CANCELED, FAILED,
  * EXPIRED, TIMEOUT, ERROR), output 3 each status change before that. The watches live in the configuration's
  * payment ledger and are polled by LedgerWatches (src/ledger), which also resumes them after a redeploy or a
- * crash and makes each outcome exactly-once; the payload shapes are payment-status-messages'. This adapter reads
- * settings and messages, writes the outputs, and reports through send/done/status.
+ * crash and makes each outcome exactly-once; what each of their events writes and sends is payment-status-outlet.ts.
+ * This adapter reads settings and messages, starts, stops and cancels watches, and reports through done/status.
  *
  * Message ownership: the outcome goes out on the incoming message object itself (so correlation
  * fields like msg.order survive); each update goes out on a clone, so a downstream node that keeps or
@@ -12,7 +12,7 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { watchRegistry } from '../watcher';
-import { LedgerWatches, type WatchOutlet, type WatchRoute } from '../ledger';
+import { LedgerWatches, type WatchRoute } from '../ledger';
 import { isValidReference } from '../values';
 import { useSeqrConfig } from './config-lookup';
 import type { SeqrConfigProblem } from './config-types';
@@ -24,16 +24,8 @@ import { coalescedStatus } from './coalesced-status';
 import { readPaymentStatusSettings, type PaymentStatusSettingsDef } from './payment-status-settings';
 import { PAYMENT_STATUS_LIMITS, editorSettings } from './shared-limits';
 import { flowsStarted } from './flows-started';
-import { failedOutcomeKey } from './payment-outcomes';
-import {
-  amountOfMessage,
-  markRedelivered,
-  markResumed,
-  notificationKeyOf,
-  writeFailed,
-  writePaid,
-  writeUpdate,
-} from './payment-status-messages';
+import { amountOfMessage, notificationKeyOf } from './payment-status-messages';
+import { paymentStatusOutlet } from './payment-status-outlet';
 
 interface PaymentStatusNodeDef extends NodeDef, PaymentStatusSettingsDef {
   seqr: string;
@@ -43,8 +35,6 @@ type SendFn = (msg: Array<NodeMessage | null>) => void;
 type DoneFn = (err?: Error) => void;
 
 const STATUS_REFRESH_MS = 100;
-/** SEQR's acknowledgement window (protocol §5.4): down longer than this, a payment may have been reversed. */
-const ACK_WINDOW_MS = 20_000;
 
 export = function register(RED: NodeAPI): void {
   function SeqrPaymentStatusNode(this: Node, def: PaymentStatusNodeDef): void {
@@ -87,46 +77,10 @@ export = function register(RED: NodeAPI): void {
       STATUS_REFRESH_MS,
     );
 
-    /** Finishes a resumed message the way `done()` would have (so Complete nodes see it), if the runtime allows. */
-    function completeResumed(msg: NodeMessage): DoneFn {
-      const internal = node as unknown as { _complete?: (msg: NodeMessage, err?: Error) => void };
-      return (err?: Error) => {
-        if (typeof internal._complete === 'function') internal._complete.call(node, msg, err);
-      };
-    }
-
-    // ---- what each event does to the outputs ----
-    const outlet: WatchOutlet<NodeMessage> = {
-      paid(watch, event) {
-        const { amount, currency } = writePaid(watch.msg, event, watch.given, receiptWidth, (paid) =>
-          RED._(`seqr-payment-status.outcome.${paid.amount && paid.currency ? 'paid-amount' : 'paid'}`, { ...paid }));
-        lastOutcome = STATUS.ok(RED._('seqr-payment-status.status.paid', { amount: amount ?? '', currency: currency ?? '' }).trim());
-        return [watch.msg, null, null];
-      },
-      failed(watch, event) {
-        // Cancelled while Node-RED was down longer than SEQR waits: a payment made then was reversed by SEQR.
-        const reversed = event.status === 'CANCELED' && watch.downtimeMs !== undefined && watch.downtimeMs > ACK_WINDOW_MS;
-        const reason = reversed ? RED._('seqr-payment-status.reason.maybe-reversed', { seconds: Math.round(watch.downtimeMs! / 1000) }) : event.reason;
-        writeFailed(watch.msg, { ...event, reason }, watch.given, RED._(`seqr-payment-status.outcome.${failedOutcomeKey(event, reversed)}`));
-        lastOutcome = STATUS.error(RED._('seqr-payment-status.status.failed', { status: event.status }));
-        return [null, watch.msg, null];
-      },
-      update(watch, event) {
-        const update = RED.util.cloneMessage(watch.msg);
-        writeUpdate(update, event, watch.given);
-        watch.route.send([null, null, update]);
-      },
-      outputs: (output, msg) => (output === 1 ? [msg, null, null] : [null, msg, null]),
-      resumedRoute: (msg): WatchRoute<NodeMessage> => ({ send: (out) => node.send(out), done: completeResumed(msg) }),
-      markResumed,
-      markRedelivered,
+    const outlet = paymentStatusOutlet(RED, node, receiptWidth, {
+      outcome: (shown) => (lastOutcome = shown),
       changed: () => status.refresh(),
-      resumed: (count, redelivered) => node.log(RED._('seqr-payment-status.log.resumed', { count: count + redelivered, redelivered })),
-      retrying: (event) => node.debug(RED._('seqr-payment-status.log.retrying', { reference: event.invoiceReference, reason: event.reason })),
-      cancelRefused: (event) =>
-        node.log(RED._('seqr-payment-status.log.cancel-refused', { reference: event.invoiceReference, code: event.code, name: event.codeName })),
-      error: (err) => node.error(RED._('seqr-payment-status.errors.ledger-failed', { error: err.message })),
-    };
+    });
 
     const watches = new LedgerWatches<NodeMessage>(
       config.ledger,
@@ -136,9 +90,7 @@ export = function register(RED: NodeAPI): void {
       outlet,
     );
     // After every node of the deploy runs: a resumed outcome sent earlier would be dropped by Node-RED.
-    const ready = flowsStarted(RED, node).then(() => watches.start()).catch((err: Error) => {
-      node.error(RED._('seqr-payment-status.errors.ledger-failed', { error: err.message }));
-    });
+    const ready = flowsStarted(RED, node).then(() => watches.start()).catch((err: Error) => outlet.error(err));
 
     // ---- input ----
     function startWatch(reference: string, msg: NodeMessage, route: WatchRoute<NodeMessage>): boolean {

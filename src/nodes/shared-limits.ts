@@ -6,6 +6,8 @@
  * travels as JSON.
  */
 import { CONTEXT_LIMITS, DEFAULT_ACKNOWLEDGMENT_MODE, DEFAULT_MAX_ANSWER_BYTES, DEFAULT_PAYMENT_MODE, DEFAULT_TIMEOUT_MS } from '../seqr';
+// Not in src/seqr's index: the library's public API does not need them.
+import { APP_SCHEME_PATTERN, DEFAULT_APP_SCHEME } from '../seqr/qr';
 import { DEFAULT_ENDPOINT, DEFAULT_RESELLER_USER_ID } from './config-types';
 
 /** An inclusive range of a numeric setting, with the value a new node gets. */
@@ -22,9 +24,9 @@ export const INVOICE_SETTINGS = { defaultCurrency: 'SEK' } as const;
 export const CONFIG_LIMITS = {
   defaultEndpoint: DEFAULT_ENDPOINT,
   defaultResellerUserId: DEFAULT_RESELLER_USER_ID,
-  defaultAppScheme: 'SEQR',
+  defaultAppScheme: DEFAULT_APP_SCHEME,
   /** An app scheme is a URI scheme (RFC 3986 §3.1); as RegExp source, because the editor gets JSON. */
-  appSchemePattern: '^[A-Za-z][A-Za-z0-9+.-]*$',
+  appSchemePattern: APP_SCHEME_PATTERN,
   /** Request timeout in ms. */
   timeoutMs: { min: 100, max: 120_000, default: DEFAULT_TIMEOUT_MS } satisfies SettingRange,
   /** Below 16 KiB a sendInvoice answer with a long QR text could be refused; above 256 MiB the limit guards little. */

@@ -215,16 +215,10 @@ export class SeqrClient {
   async sendInvoice(invoice: SeqrInvoice, tokens?: CustomerToken[], call?: CallOptions): Promise<SendInvoiceResult> {
     const response = await this.#call<SendInvoiceResponse>('sendInvoice', call, {
       invoice: wireInvoice(invoice),
-      ...(tokens?.length ? { tokens: tokens.map(wireToken) } : {}),
+      ...wireTokens(tokens),
     });
-    if (!response.invoiceReference) {
-      throw new SeqrTransportError('sendInvoice', 'parse', { causeMessage: 'the answer has no invoiceReference' });
-    }
-    return {
-      ...response,
-      invoiceReference: response.invoiceReference,
-      invoiceQRCode: response.invoiceQRCode ?? `HTTP://SEQR.SE/R${response.invoiceReference}`,
-    };
+    const invoiceReference = requiredPart('sendInvoice', response.invoiceReference, 'invoiceReference');
+    return { ...response, invoiceReference, invoiceQRCode: response.invoiceQRCode ?? `HTTP://SEQR.SE/R${invoiceReference}` };
   }
 
   /**
@@ -289,7 +283,7 @@ export class SeqrClient {
     return this.#call('updateInvoice', call, {
       invoiceReference,
       invoice: wireInvoice(invoice),
-      ...(tokens?.length ? { tokens: tokens.map(wireToken) } : {}),
+      ...wireTokens(tokens),
     });
   }
 
@@ -318,10 +312,7 @@ export class SeqrClient {
   /** (RESELLERUSER) Registers a cash-register terminal; keep the returned terminalId with the password you chose. */
   async registerTerminal(externalTerminalId: string, password: string, name: string, call?: CallOptions): Promise<RegisterTerminalResponse & { terminalId: string }> {
     const response = await this.#call<RegisterTerminalResponse>('registerTerminal', call, { externalTerminalId, password, name }, [password]);
-    if (!response.terminalId) {
-      throw new SeqrTransportError('registerTerminal', 'parse', { causeMessage: 'the answer has no terminalId' });
-    }
-    return { ...response, terminalId: response.terminalId };
+    return { ...response, terminalId: requiredPart('registerTerminal', response.terminalId, 'terminalId') };
   }
 
   /** (TERMINALID) Removes the calling terminal. */
@@ -340,10 +331,7 @@ export class SeqrClient {
    */
   async markTransactionPeriod(parameters?: Record<string, string>, call?: CallOptions): Promise<MarkTransactionPeriodResponse & { transactionPeriodId: string }> {
     const response = await this.#call<MarkTransactionPeriodResponse>('markTransactionPeriod', call, wireParameters(parameters));
-    if (!response.transactionPeriodId) {
-      throw new SeqrTransportError('markTransactionPeriod', 'parse', { causeMessage: 'the answer has no transactionPeriodId' });
-    }
-    return { ...response, transactionPeriodId: response.transactionPeriodId };
+    return { ...response, transactionPeriodId: requiredPart('markTransactionPeriod', response.transactionPeriodId, 'transactionPeriodId') };
   }
 
   /**
@@ -358,10 +346,7 @@ export class SeqrClient {
       ...(language ? { language } : {}),
       ...wireParameters(parameters),
     });
-    if (!response.report) {
-      throw new SeqrTransportError('executeReport', 'parse', { causeMessage: 'the answer has no report' });
-    }
-    const report = { ...response.report };
+    const report = { ...requiredPart('executeReport', response.report, 'report') };
     if (report.contentString === undefined && report.content) {
       report.contentString = Buffer.from(report.content, 'base64').toString('utf8');
     }
@@ -450,6 +435,12 @@ function checkResult<T extends SeqrResponse>(operation: string, result: { return
   }
   if (response.resultCode !== 0) throw new SeqrError(operation, response.resultCode);
   return response;
+}
+
+/** A part a successful answer must carry (the invoice reference, the new terminal's id…); without it, a parse error. */
+function requiredPart<T>(operation: MerchantOperation, value: T | null | undefined, name: string): T {
+  if (!value) throw new SeqrTransportError(operation, 'parse', { causeMessage: `the answer has no ${name}` });
+  return value;
 }
 
 /** soap's reader, for answers the fast reader leaves alone: the Body's children, or the error soap's path gives. */
@@ -561,6 +552,11 @@ function wireRow(row: InvoiceRow): InvoiceRow {
 
 function wireToken(token: CustomerToken): CustomerToken {
   return dropUndefined({ description: token.description, id: token.id, status: token.status, value: token.value });
+}
+
+/** The tokens argument of sendInvoice and updateInvoice, left out when there are none. */
+function wireTokens(tokens: CustomerToken[] | undefined): { tokens?: CustomerToken[] } {
+  return tokens?.length ? { tokens: tokens.map(wireToken) } : {};
 }
 
 function wireParameters(parameters: Record<string, string> | undefined): { parameters?: ParameterMap } {

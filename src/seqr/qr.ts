@@ -34,12 +34,18 @@ function checkReference(reference: string): string {
   return reference;
 }
 
+/** The app scheme of SEQR's production app (§10.16); test environments have their own. */
+export const DEFAULT_APP_SCHEME = 'SEQR';
+/** A URI scheme (RFC 3986 §3.1), as RegExp source so that the node editor can have it as JSON too. */
+export const APP_SCHEME_PATTERN = '^[A-Za-z][A-Za-z0-9+.-]*$';
+const APP_SCHEME = new RegExp(APP_SCHEME_PATTERN);
+
 /** The deep link that opens the SEQR app on this phone: `SEQR://SEQR.SE/R<reference>` (scheme configurable). */
 export function deepLink(
   invoice: string | { invoiceQRCode?: string; invoiceReference?: string },
-  scheme = 'SEQR',
+  scheme = DEFAULT_APP_SCHEME,
 ): string {
-  if (!/^[A-Za-z][A-Za-z0-9+.-]*$/.test(scheme)) {
+  if (!APP_SCHEME.test(scheme)) {
     throw new TypeError(`${JSON.stringify(scheme)} is not a URL scheme (such as SEQR or SEQR-DEMO)`);
   }
   return invoiceQrText(invoice).replace(/^https?:/i, `${scheme}:`);

@@ -1,4 +1,4 @@
-import { SEQR_NAMESPACE } from './types';
+import { SEQR_NAMESPACE, type ClientContext } from './types';
 import { decodeXmlText, localName, readMarkup } from './xml-reading';
 
 /*
@@ -26,15 +26,7 @@ export function escapeXml(text: string): string {
 }
 
 /** The XML of a clientContext in schema order. */
-export function contextXml(context: {
-  channel?: string;
-  clientComment?: string;
-  clientId?: string;
-  clientReference?: string;
-  clientRequestTimeout: number;
-  initiatorPrincipalId?: { id?: string; type?: string; userId?: string };
-  password?: string;
-}): string {
+export function contextXml(context: ClientContext): string {
   const leaf = (name: string, value: string | number | undefined) =>
     value === undefined ? '' : `<${name}>${escapeXml(String(value))}</${name}>`;
   const principal = context.initiatorPrincipalId;
