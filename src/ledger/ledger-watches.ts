@@ -203,6 +203,16 @@ export class LedgerWatches<Msg extends object> implements LedgerOwner {
     this.outlet.changed();
   }
 
+  /** The ledger's shared store went away or came back: what the node shows of its watches changed. */
+  replicationChanged(): void {
+    this.outlet.changed();
+  }
+
+  /** False while the shared ledger cannot be reached: these watches are polled here only, not replicated. */
+  get replicated(): boolean {
+    return this.ledger.replicated;
+  }
+
   /** Stops watching without cancelling; the watch's message is done. False when not watched. */
   stop(invoiceReference: string): boolean {
     const watch = this.watches.get(invoiceReference);

@@ -41,6 +41,8 @@ export interface LedgerOwner {
   surrender?(invoiceReference: string): void;
   /** Another instance holds the invoice now (shared store): stop polling it and leave the entry alone. */
   lost?(invoiceReference: string): void;
+  /** The shared store became unreachable or caught up (`replicated` changed): a status to refresh. */
+  replicationChanged?(): void;
 }
 
 /** An entry as the ledger holds it in memory: the stored state and what this process knows beside it. */
@@ -105,6 +107,7 @@ export class PaymentLedger {
   unreadable = 0;
   private readonly entries = new Map<string, OpenEntry>();
   private readonly owners = new Map<string, LedgerOwner>();
+  private replicatedNow = true;
   /** Removals of sent outcomes, waiting out the settle time. */
   private readonly settling = new Map<string, ReturnType<typeof setTimeout>>();
   /** The store, when several instances share it. */
@@ -129,11 +132,19 @@ export class PaymentLedger {
     this.shared = isSharedStore(store) ? store : undefined;
     if (this.shared) {
       this.shared.onReplicated((replicated) => {
-        if (replicated) this.options.onReplicated?.(true);
+        if (replicated) this.replication(true);
       });
       this.renewTimer = setInterval(() => void this.renewLeases(), LEASE_RENEW_MS);
       this.renewTimer.unref();
     }
+  }
+
+  /**
+   * False while the shared store cannot be reached: what changes meanwhile is kept and polled here only, and
+   * written when the store is back. Always true for a ledger of this process alone.
+   */
+  get replicated(): boolean {
+    return this.replicatedNow;
   }
 
   /** Whether several instances share this ledger (leases, takeovers). */
@@ -171,7 +182,7 @@ export class PaymentLedger {
     // Shared store unreachable: recorded here and polled here, replicated when it is back (the listener says so).
     await this.store.write([{ invoiceReference, entry: stored }]).catch((err: Error) => {
       if (!(err instanceof NotReplicatedError)) throw err;
-      this.options.onReplicated?.(false, err);
+      this.replication(false, err);
     });
   }
 
@@ -237,7 +248,7 @@ export class PaymentLedger {
           return false;
         }
         if (!(err instanceof NotReplicatedError)) throw err;
-        this.options.onReplicated?.(false, err);
+        this.replication(false, err);
         const shared = this.shared as SharedLedgerStore;
         if (Date.now() - shared.lastAnsweredAt < shared.leaseMs || Date.now() > holdUntil) return true;
       }
@@ -381,7 +392,7 @@ export class PaymentLedger {
       this.lose(await this.shared.renew([...this.entries.keys()]));
     } catch (err) {
       // Unreachable: nobody can take the leases over meanwhile, so the polls go on here.
-      if (err instanceof NotReplicatedError) this.options.onReplicated?.(false, err);
+      if (err instanceof NotReplicatedError) this.replication(false, err);
       else this.options.onStoreError(err as Error);
     } finally {
       this.renewing = false;
@@ -410,9 +421,17 @@ export class PaymentLedger {
   private write(changes: LedgerChange[]): void {
     this.store.write(changes).catch((err: Error) => {
       if (err instanceof LeaseLostError) this.lose(err.references);
-      else if (err instanceof NotReplicatedError) this.options.onReplicated?.(false, err);
+      else if (err instanceof NotReplicatedError) this.replication(false, err);
       else this.options.onStoreError(err);
     });
+  }
+
+  /** The shared store's reachability as the ledger's users see it: the option's listener, then each owner. */
+  private replication(replicated: boolean, err?: NotReplicatedError): void {
+    const changed = replicated !== this.replicatedNow;
+    this.replicatedNow = replicated;
+    this.options.onReplicated?.(replicated, err);
+    if (changed) for (const owner of this.owners.values()) owner.replicationChanged?.();
   }
 }
 

@@ -70,9 +70,10 @@ export = function register(RED: NodeAPI): void {
         if (watching === 0) return lastOutcome ?? {};
         let retrying = 0;
         for (const watch of watches.values()) if (watch.retrying) retrying++;
-        return retrying > 0
-          ? STATUS.warn(RED._('seqr-payment-status.status.retrying', { count: retrying, total: watching }))
-          : STATUS.busy(RED._('seqr-payment-status.status.watching', { count: watching }));
+        if (retrying > 0) return STATUS.warn(RED._('seqr-payment-status.status.retrying', { count: retrying, total: watching }));
+        // A shared ledger (Redis) out of reach: polled here, taken over by nobody if this instance dies now.
+        if (!watches.replicated) return STATUS.warn(RED._('seqr-payment-status.status.not-replicated', { count: watching }));
+        return STATUS.busy(RED._('seqr-payment-status.status.watching', { count: watching }));
       },
       STATUS_REFRESH_MS,
     );

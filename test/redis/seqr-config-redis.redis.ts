@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { startEmulator, type EmulatorHandle } from '../../src/emulator';
 import type { SeqrConfigNode } from '../../src/nodes/config-types';
-import { helper, NODE_MODULES, TAB, callsOf, everythingLogged, pause, type TestNode } from '../helpers/node-red';
+import { helper, NODE_MODULES, TAB, callsOf, everythingLogged, nextMessage, pause, type TestNode } from '../helpers/node-red';
+import { eventually } from '../helpers/seqr';
 import { RedisServer } from '../helpers/redis-server';
 
 const TERMINAL = { id: 'redis-config-terminal', password: 'Cfg-redis-pw-1' };
@@ -67,5 +68,38 @@ describe('redis: seqr-config with the ledger in Redis', function () {
     const logged = everythingLogged();
     assert.ok(!logged.includes('the-wrong-redis-password') && !logged.includes(REDIS_PASSWORD));
     assert.ok(config.ledger.get('7002'), 'the invoice is recorded here and polled here meanwhile');
+  });
+  it('a status node whose Redis goes away says its watches are not replicated, polls on, and says so no more once Redis is back', async function () {
+    this.timeout(60_000);
+    await helper.load(
+      [NODE_MODULES.config, NODE_MODULES.sendInvoice, NODE_MODULES.paymentStatus],
+      [
+        TAB,
+        { id: 'cfg', type: 'seqr-config', name: 'redis SEQR', endpoint: emulator.url, ledgerBackend: 'redis', redisUrl: redis.url },
+        { id: 'send', z: TAB.id, type: 'seqr-send-invoice', seqr: 'cfg', wires: [['status']] },
+        { id: 'status', z: TAB.id, type: 'seqr-payment-status', seqr: 'cfg', wires: [['paid'], [], []] },
+        { id: 'paid', z: TAB.id, type: 'helper' },
+      ],
+      { cfg: { principalId: TERMINAL.id, password: TERMINAL.password, redisPassword: REDIS_PASSWORD } },
+    );
+    const config = helper.getNode('cfg') as unknown as SeqrConfigNode & TestNode;
+    await config.ledger.ready;
+    const status = helper.getNode('status') as unknown as TestNode;
+    const lastStatus = () => (callsOf(status, 'status').at(-1)?.[0] ?? {}) as { fill?: string; text?: string };
+    const paid = nextMessage<{ payload: { status: string; invoiceReference: string } }>(helper.getNode('paid') as unknown as TestNode, () => undefined, 50_000);
+    (helper.getNode('send') as unknown as TestNode).receive({ payload: { amount: '12.00', currency: 'SEK' } } as never);
+    await eventually(() => assert.equal(lastStatus().text, 'watching 1'), 10_000);
+
+    await redis.stop('SIGKILL');
+    try {
+      // The lease renewal (every second) finds Redis gone.
+      await eventually(() => assert.deepEqual(lastStatus(), { fill: 'yellow', shape: 'ring', text: 'watching 1, not replicated (Redis unreachable)' }), 10_000);
+    } finally {
+      await redis.start();
+    }
+    await eventually(() => assert.equal(lastStatus().text, 'watching 1'), 20_000);
+    const [open] = await emulator.payer.invoices();
+    await emulator.payer.pay(open.invoiceReference);
+    assert.equal((await paid).payload.status, 'PAID', 'polled on through the outage, and paid');
   });
 });
