@@ -4,9 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { startEmulator, type EmulatorHandle } from '../src/emulator';
 import { SeqrClient, buildInvoice, type InvoiceInput } from '../src/seqr';
 import { NodeRedProcess } from './helpers/node-red-process';
-import { eventually } from './helpers/seqr';
-import { helper, NODE_MODULES, TAB, asText, collect, everythingLogged, nextMessage, pause, testUserDir, type FlowNode, type TestNode } from './helpers/node-red';
+import { helper, NODE_MODULES, TAB, asText, collect, everythingLogged, nextMessage, testUserDir, type FlowNode, type TestNode } from './helpers/node-red';
 import { ledgerOnDisk } from './helpers/ledger-file';
+import { eventually, pause } from './helpers/time';
 
 /*
  * seqr-payment-status under node-red-node-test-helper, against the emulator on loopback. Polls every 100 ms

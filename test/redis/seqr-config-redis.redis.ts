@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { startEmulator, type EmulatorHandle } from '../../src/emulator';
 import type { SeqrConfigNode } from '../../src/nodes/config-types';
-import { helper, NODE_MODULES, TAB, callsOf, everythingLogged, pause, type TestNode } from '../helpers/node-red';
+import { helper, NODE_MODULES, TAB, callsOf, everythingLogged, type TestNode } from '../helpers/node-red';
+import { pause } from '../helpers/time';
 import { RedisServer } from '../helpers/redis-server';
 
 const TERMINAL = { id: 'redis-config-terminal', password: 'Cfg-redis-pw-1' };
