@@ -65,7 +65,13 @@ describe('browser: the seqr-config buttons in the editor', function () {
   });
 
   type EditorNode = { credentials?: Record<string, unknown>; principalType?: string; changed?: boolean };
-  type EditorWindow = { RED: { editor: { editConfig(n: string, t: string, id: string): void }; nodes: { node(id: string): EditorNode | null } } };
+  type EditorWindow = {
+    RED: {
+      editor: { editConfig(n: string, t: string, id: string): void };
+      nodes: { node(id: string): EditorNode | null };
+      events: { on(event: string, handler: () => void): void; off(event: string, handler: () => void): void };
+    };
+  };
 
   /**
    * The configuration's edit dialog, as the Configuration nodes sidebar opens it, once it is ready: the editor
@@ -82,11 +88,27 @@ describe('browser: the seqr-config buttons in the editor', function () {
     await page.locator('#seqr-config-test').waitFor({ state: 'detached' });
   }
 
-  /** Deploys as the user does and resolves once the runtime has answered the deploy (flows and credentials saved). */
+  /**
+   * Deploys as the user does and resolves once the runtime has answered the deploy (flows and credentials saved)
+   * and the editor has taken the answer in: only then has it dropped the nodes' credentials, which the next
+   * dialog loads again from the runtime (on a loaded machine the next step could otherwise come in between).
+   */
   async function deploy(): Promise<void> {
+    await page.evaluate(() => {
+      const red = (window as unknown as EditorWindow).RED;
+      const w = window as unknown as { seqrDeployed?: Promise<void> };
+      w.seqrDeployed = new Promise<void>((resolve) => {
+        const done = () => {
+          red.events.off('deploy', done);
+          resolve();
+        };
+        red.events.on('deploy', done);
+      });
+    });
     const deployed = page.waitForResponse((response) => new URL(response.url()).pathname === '/flows' && response.request().method() === 'POST');
     await page.click('#red-ui-header-button-deploy');
     assert.equal((await deployed).status(), 200);
+    await page.evaluate(() => (window as unknown as { seqrDeployed?: Promise<void> }).seqrDeployed);
   }
 
   function savedCredentials(): { principalId: string; password: string } {
