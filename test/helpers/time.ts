@@ -29,3 +29,19 @@ export async function eventually(check: () => unknown, timeoutMs = 3000): Promis
     await pause(10);
   }
 }
+
+/**
+ * Runs `fn` with the monotonic clock (performance.now(), which the watcher and its schedule plan by) standing
+ * still: a fake clock for tests about what is planned for things done "at the same moment", which on a loaded
+ * machine the real clock spreads over many milliseconds. Timers are left real.
+ */
+export function withClockStopped<T>(fn: () => T): T {
+  const stoppedAt = performance.now();
+  const clock = performance as { now: () => number };
+  clock.now = () => stoppedAt;
+  try {
+    return fn();
+  } finally {
+    delete (clock as { now?: () => number }).now;
+  }
+}
