@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { mock } from 'node:test';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Harness, COFFEE, terminalContext, type Wire } from './helpers/emulator';
@@ -176,15 +177,22 @@ describe('SEQR emulator: payment in progress (51, 48)', () => {
 
   it('between the PIN and the bank\'s answer, cancel answers 51 and update 48; then the payment completes', async () => {
     const reference = await h.send();
-    const paying = h.emu.payer.pay(reference);
-    await pause(20);
-    const cancel = await h.call('cancelInvoice', { context: terminalContext(), invoiceReference: reference });
-    assert.equal(cancel.resultCode, 51);
-    const update = await h.call('updateInvoice', { context: terminalContext(), invoiceReference: reference, invoice: invoice(COFFEE) });
-    assert.equal(update.resultCode, 48);
-    assert.equal((await h.status(reference)).status, 'ISSUED', 'still ISSUED until the bank answers');
-    await assert.rejects(h.emu.payer.pay(reference), /being paid right now/);
-    assert.equal((await paying).status, 'PAID');
+    // Fake timers (node:test's mock.timers): the bank answers when the test moves the clock past processingMs.
+    // With the real 200 ms, the four calls below took longer than that on a loaded machine and saw PAID.
+    mock.timers.enable({ apis: ['setTimeout'] });
+    try {
+      const paying = h.emu.payer.pay(reference);
+      const cancel = await h.call('cancelInvoice', { context: terminalContext(), invoiceReference: reference });
+      assert.equal(cancel.resultCode, 51);
+      const update = await h.call('updateInvoice', { context: terminalContext(), invoiceReference: reference, invoice: invoice(COFFEE) });
+      assert.equal(update.resultCode, 48);
+      assert.equal((await h.status(reference)).status, 'ISSUED', 'still ISSUED until the bank answers');
+      await assert.rejects(h.emu.payer.pay(reference), /being paid right now/);
+      mock.timers.tick(200);
+      assert.equal((await paying).status, 'PAID');
+    } finally {
+      mock.timers.reset();
+    }
   });
 
   it('a payment still under way when the emulator stops is abandoned', async () => {
@@ -382,7 +390,7 @@ describe('SEQR emulator: reservations (T7, T8, T9, T10, T13)', () => {
   });
 
   it('T10 honours commitReservationTimeout in seconds', async function () {
-    this.timeout(5000);
+    this.timeout(20_000);
     const long = await Harness.start({ defaultCommitTimeoutMs: 60_000 });
     try {
       const reference = await long.send({ paymentMode: 'RESERVATION_REQUIRED', commitReservationTimeout: 1 });
@@ -390,7 +398,7 @@ describe('SEQR emulator: reservations (T7, T8, T9, T10, T13)', () => {
       // Still reserved well before the second is up (leaving room for a busy machine), expired soon after it.
       await pause(400);
       assert.equal((await long.status(reference)).status, 'RESERVED');
-      await eventually(async () => (await long.status(reference)).status === 'EXPIRED', 3000);
+      await eventually(async () => (await long.status(reference)).status === 'EXPIRED', 10_000);
     } finally {
       await long.stop();
     }
@@ -423,7 +431,7 @@ describe('SEQR emulator: invoice expiry (T14, optional)', () => {
       assert.equal((await h.status(reference)).status, 'ISSUED');
       await eventually(async () => (await h.status(reference)).status === 'EXPIRED', 10000);
       // Sent a moment later, the second lapses a moment later.
-      await eventually(async () => (await h.status(pending)).status === 'EXPIRED', 2000);
+      await eventually(async () => (await h.status(pending)).status === 'EXPIRED', 10_000);
     } finally {
       await h.stop();
     }

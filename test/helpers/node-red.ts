@@ -184,7 +184,7 @@ export const TAB: FlowNode = { id: 'tab1', type: 'tab', label: 'test' };
  * The next message `node` (a `helper` node) receives, checked by `check`: a failed assertion rejects the
  * promise with that failure instead of leaving the test to time out.
  */
-export function nextMessage<T = Record<string, unknown>>(node: TestNode, check: (msg: T) => void = () => undefined, timeoutMs = 5000): Promise<T> {
+export function nextMessage<T = Record<string, unknown>>(node: TestNode, check: (msg: T) => void = () => undefined, timeoutMs = 15_000): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
       node.removeListener('input', onInput);

@@ -15,7 +15,7 @@ export function pause(ms: number): Promise<void> {
  * parses the caller's source to describe the failure, which takes seconds per call on transpiled test files
  * and starves the event loop.
  */
-export async function eventually(check: () => unknown, timeoutMs = 3000): Promise<void> {
+export async function eventually(check: () => unknown, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     let failure: unknown;
