@@ -69,7 +69,7 @@ describe('browser: the seqr-config buttons in the editor', function () {
     RED: {
       editor: { editConfig(n: string, t: string, id: string): void };
       nodes: { node(id: string): EditorNode | null };
-      events: { on(event: string, handler: () => void): void; off(event: string, handler: () => void): void };
+      events: { on(event: string, handler: () => void): void };
     };
   };
 
@@ -94,22 +94,24 @@ describe('browser: the seqr-config buttons in the editor', function () {
    * dialog loads again from the runtime (on a loaded machine the next step could otherwise come in between).
    */
   async function deploy(): Promise<void> {
-    await page.evaluate(() => {
-      const red = (window as unknown as EditorWindow).RED;
-      const w = window as unknown as { seqrDeployed?: Promise<void> };
-      w.seqrDeployed = new Promise<void>((resolve) => {
-        const done = () => {
-          red.events.off('deploy', done);
-          resolve();
-        };
-        red.events.on('deploy', done);
-      });
+    // A count of the editor's 'deploy' events (no named function in the page: tsx would wrap it in a helper
+    // the page does not have).
+    const before = await page.evaluate(() => {
+      const w = window as unknown as { seqrDeploys?: number };
+      if (w.seqrDeploys === undefined) {
+        w.seqrDeploys = 0;
+        (window as unknown as EditorWindow).RED.events.on('deploy', () => {
+          w.seqrDeploys = (w.seqrDeploys ?? 0) + 1;
+        });
+      }
+      return w.seqrDeploys;
     });
     const deployed = page.waitForResponse((response) => new URL(response.url()).pathname === '/flows' && response.request().method() === 'POST');
     await page.click('#red-ui-header-button-deploy');
     assert.equal((await deployed).status(), 200);
-    await page.evaluate(() => (window as unknown as { seqrDeployed?: Promise<void> }).seqrDeployed);
+    await page.waitForFunction((count) => ((window as unknown as { seqrDeploys?: number }).seqrDeploys ?? 0) > count, before);
   }
+
 
   function savedCredentials(): { principalId: string; password: string } {
     const saved = JSON.parse(readFileSync(path.join(red.userDir, 'flows_cred.json'), 'utf8')) as Record<string, { principalId: string; password: string }>;

@@ -129,7 +129,7 @@ describe('the package as a user installs it from npm (issue 5)', function () {
   });
 
   it('loads in Node-RED from <userDir>/node_modules like any installed palette module: every SEQR node type and the examples', async () => {
-    await nodeRed.start(20_000);
+    await nodeRed.start(60_000);
     assert.doesNotMatch(nodeRed.output, /\[error\]|\[warn\].*seqr/i, 'Node-RED complained while loading');
 
     // The module as the palette manager shows it.
