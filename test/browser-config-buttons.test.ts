@@ -78,6 +78,9 @@ describe('browser: the seqr-config buttons in the editor', function () {
    * fills in the user count after the node's credentials were fetched and its fields filled in.
    */
   async function openConfigDialog(): Promise<void> {
+    // The palette shows before the editor has loaded the flows: a configuration it does not have yet opens as a
+    // new one, without the stored credentials (seen on a loaded machine).
+    await page.waitForFunction((id) => (window as unknown as EditorWindow).RED.nodes.node(id) !== null, CONFIG_ID);
     await page.evaluate((id) => (window as unknown as EditorWindow).RED.editor.editConfig('', 'seqr-config', id), CONFIG_ID);
     await page.locator('#red-ui-editor-config-user-count', { hasText: /\d/ }).waitFor({ state: 'visible' });
   }
