@@ -65,13 +65,22 @@ describe('browser: the seqr-config buttons in the editor', function () {
   });
 
   type EditorNode = { credentials?: Record<string, unknown>; principalType?: string; changed?: boolean };
-  type EditorWindow = { RED: { editor: { editConfig(n: string, t: string, id: string): void }; nodes: { node(id: string): EditorNode | null } } };
+  type EditorWindow = {
+    RED: {
+      editor: { editConfig(n: string, t: string, id: string): void };
+      nodes: { node(id: string): EditorNode | null };
+      events: { on(event: string, handler: () => void): void };
+    };
+  };
 
   /**
    * The configuration's edit dialog, as the Configuration nodes sidebar opens it, once it is ready: the editor
    * fills in the user count after the node's credentials were fetched and its fields filled in.
    */
   async function openConfigDialog(): Promise<void> {
+    // The palette shows before the editor has loaded the flows: a configuration it does not have yet opens as a
+    // new one, without the stored credentials (seen on a loaded machine).
+    await page.waitForFunction((id) => (window as unknown as EditorWindow).RED.nodes.node(id) !== null, CONFIG_ID);
     await page.evaluate((id) => (window as unknown as EditorWindow).RED.editor.editConfig('', 'seqr-config', id), CONFIG_ID);
     await page.locator('#red-ui-editor-config-user-count', { hasText: /\d/ }).waitFor({ state: 'visible' });
   }
@@ -82,12 +91,30 @@ describe('browser: the seqr-config buttons in the editor', function () {
     await page.locator('#seqr-config-test').waitFor({ state: 'detached' });
   }
 
-  /** Deploys as the user does and resolves once the runtime has answered the deploy (flows and credentials saved). */
+  /**
+   * Deploys as the user does and resolves once the runtime has answered the deploy (flows and credentials saved)
+   * and the editor has taken the answer in: only then has it dropped the nodes' credentials, which the next
+   * dialog loads again from the runtime (on a loaded machine the next step could otherwise come in between).
+   */
   async function deploy(): Promise<void> {
+    // A count of the editor's 'deploy' events (no named function in the page: tsx would wrap it in a helper
+    // the page does not have).
+    const before = await page.evaluate(() => {
+      const w = window as unknown as { seqrDeploys?: number };
+      if (w.seqrDeploys === undefined) {
+        w.seqrDeploys = 0;
+        (window as unknown as EditorWindow).RED.events.on('deploy', () => {
+          w.seqrDeploys = (w.seqrDeploys ?? 0) + 1;
+        });
+      }
+      return w.seqrDeploys;
+    });
     const deployed = page.waitForResponse((response) => new URL(response.url()).pathname === '/flows' && response.request().method() === 'POST');
     await page.click('#red-ui-header-button-deploy');
     assert.equal((await deployed).status(), 200);
+    await page.waitForFunction((count) => ((window as unknown as { seqrDeploys?: number }).seqrDeploys ?? 0) > count, before);
   }
+
 
   function savedCredentials(): { principalId: string; password: string } {
     const saved = JSON.parse(readFileSync(path.join(red.userDir, 'flows_cred.json'), 'utf8')) as Record<string, { principalId: string; password: string }>;

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { API_LIMITS, CONFIG_LIMITS, INVOICE_SETTINGS, PAYMENT_STATUS_LIMITS, REFUND_LIMITS, SEND_INVOICE_LIMITS } from '../src/nodes/shared-limits';
 import { launchChromium, openPage } from './helpers/browser';
 import { NodeRedProcess } from './helpers/node-red-process';
+import { NODE_RED_VERSION } from './helpers/node-red-runtime';
 
 /*
  * The limits and defaults the editor and the runtime share come from one module (src/nodes/shared-limits.ts):
@@ -11,7 +14,13 @@ import { NodeRedProcess } from './helpers/node-red-process';
  */
 
 type EditorDefaults = Record<string, { value: unknown; validate?: (value: unknown) => boolean }>;
-type EditorWindow = { RED: { nodes: { getType(type: string): { defaults: EditorDefaults } } } };
+type EditorWindow = { RED: { nodes: { getType(type: string): { defaults: EditorDefaults } }; validators: Record<string, unknown> } };
+type TypedInputWindow = { $: (html: string) => { appendTo(target: unknown): { typedInput(options: object): { typedInput(method: 'instance'): { typeMap?: Record<string, unknown> } | undefined; remove(): void } } } };
+
+const ROOT = path.join(__dirname, '..');
+const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { 'node-red': { nodes: Record<string, string> } };
+/** Each node type's editor file (nodes/<type>.html). */
+const EDITOR_HTML = Object.entries(pkg['node-red'].nodes).map(([type, jsFile]) => ({ type, html: readFileSync(path.join(ROOT, path.dirname(jsFile), `${type}.html`), 'utf8') }));
 
 describe('browser: the editor reads the limits it shares with the runtime', function () {
   this.timeout(120_000);
@@ -87,5 +96,31 @@ describe('browser: the editor reads the limits it shares with the runtime', func
     assert.equal((await editorField('seqr-api', 'reportId')).value, API_LIMITS.defaultReportId);
     assert.equal((await editorField('seqr-api', 'reportRetryInterval')).value, API_LIMITS.defaultReportRetryS);
     assert.equal((await editorField('seqr-api', 'reportGiveUpAfter')).value, API_LIMITS.defaultReportGiveUpS);
+  });
+
+  it(`uses only typedInput types and validators the editor of Node-RED ${NODE_RED_VERSION} has`, async function () {
+    const typedInputTypes = new Set<string>();
+    const validators = new Set<string>();
+    for (const { html } of EDITOR_HTML) {
+      for (const list of html.matchAll(/\btypes:\s*\[([^\]]*)\]/g)) for (const used of list[1].matchAll(/'([^']+)'/g)) typedInputTypes.add(used[1]);
+      for (const used of html.matchAll(/RED\.validators\.(\w+)/g)) validators.add(used[1]);
+    }
+    assert.ok(typedInputTypes.has('msg') && validators.size > 0, 'the editor files were read');
+    // Asked of the running editor: a typedInput offered an unknown type has no entry for it in its type map.
+    const missing = await page.evaluate(
+      ({ types, names }) => {
+        const { $ } = window as unknown as TypedInputWindow;
+        const red = (window as unknown as EditorWindow).RED;
+        const unknownTypes = types.filter((type) => {
+          const input = $('<input type="text">').appendTo(document.body).typedInput({ types: [type] });
+          const known = input.typedInput('instance')?.typeMap?.[type] !== undefined;
+          input.remove();
+          return !known;
+        });
+        return { types: unknownTypes, validators: names.filter((name) => typeof red.validators[name] !== 'function') };
+      },
+      { types: [...typedInputTypes], names: [...validators] },
+    );
+    assert.deepEqual(missing, { types: [], validators: [] });
   });
 });

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { SeqrTransportError } from '../src/seqr/errors';
 import { DEFAULT_MAX_ANSWER_BYTES, SeqrTransport } from '../src/seqr/transport';
 import { PaymentWatcher, type PaymentPaid, type PaymentRetrying } from '../src/watcher';
 import { PUBLIC_TEST_TERMINAL } from '../src/seqr/types';
 import { CANCEL_ANSWER, STATUS_ANSWER, Servers, loopbackClients, assertNoSecret, failure } from './helpers/loopback';
-import { eventually, invoice, startRig, type Rig } from './helpers/seqr';
+import { invoice, startRig, type Rig } from './helpers/seqr';
+import { eventually, pause } from './helpers/time';
 
 /*
  * Answers too large for memory, from real loopback servers: an endless 200 answer without Content-Length, a
@@ -94,7 +94,7 @@ describe('SeqrClient answer size limit', () => {
     // The client dropped every connection: the server's streams end.
     await eventually(() => assert.equal(open.size, 0, 'every endless answer was cut off by the client'));
     const bytesAtEnd = written.bytes;
-    await sleep(100);
+    await pause(100);
     assert.equal(written.bytes, bytesAtEnd, 'nothing is streamed any more');
   });
 

@@ -7,7 +7,8 @@ import { stickerCode } from '../src/seqr/qr';
 import { PUBLIC_TEST_TERMINAL } from '../src/seqr/types';
 import { assertNoSecret, closeServer, failure, listen, readBody, recordingEndpoint } from './helpers/loopback';
 import { InvoiceInputError } from '../src/seqr/invoice';
-import { eventually, invoice, seqrError, startRig, type Rig } from './helpers/seqr';
+import { invoice, seqrError, startRig, type Rig } from './helpers/seqr';
+import { eventually } from './helpers/time';
 
 /* The twelve merchant operations against the emulator over real HTTP, plus outages and the context sent. */
 

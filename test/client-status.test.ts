@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { invoiceQrText } from '../src/seqr/qr';
-import { eventually, invoice, startRig, type Rig } from './helpers/seqr';
+import { invoice, startRig, type Rig } from './helpers/seqr';
+import { eventually } from './helpers/time';
 
 /*
  * Every status transition of spec §5.2 (T1–T14), driven through SeqrClient over HTTP against the emulator,

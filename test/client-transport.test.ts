@@ -7,8 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { SeqrClient } from '../src/seqr/client';
 import { SeqrTransportError, isRetryable, redact } from '../src/seqr/errors';
 import { extractFault, networkErrorKind, SeqrTransport } from '../src/seqr/transport';
-import { eventually } from './helpers/seqr';
 import { CANCEL_ANSWER, STATUS_ANSWER, loopbackClients, assertNoSecret, closeServer, envelope, failure, listen, readBody, refusedUrl, soapFault } from './helpers/loopback';
+import { eventually } from './helpers/time';
 
 /*
  * Real network conditions on loopback sockets this file controls: nothing listening, a reset, a server that

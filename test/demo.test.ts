@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import { PUBLIC_TEST_TERMINAL } from '../src/seqr/types';
-import { sleep } from './emulator-helpers';
 import { Launcher, describeDemo, type Urls } from './helpers/demo-process';
+import { pause } from './helpers/time';
 
 /*
  * `npm start` as a user (and the browser suite) runs it: `node dist/demo/start.js` in its own process, on free
@@ -214,7 +214,7 @@ describeDemo('npm start (the demo launcher)', function () {
       // Paying before the till has acknowledged is refused (409): the acknowledgement takes a status poll or two.
       for (let tries = 0; (await payerPost(urls.payerApp, 'pay', { code: carded.reference })).status !== 200; tries++) {
         assert.ok(tries < 75, 'the till acknowledged the scan within 15 s');
-        await sleep(200);
+        await pause(200);
       }
       assert.equal((await till.screen('Paid')).reference, carded.reference);
       till.click('New sale');
@@ -240,7 +240,7 @@ describeDemo('npm start (the demo launcher)', function () {
     });
     for (let tries = 0; !/\[printer\] \d+ bytes:\nTOTAL 12\.50 SEK\n--- partial cut ---\n\[drawer kick: pin 2, 50 ms\]/.test(launcher?.stderr ?? ''); tries++) {
       assert.ok(tries < 50, `the printout in the log:\n${launcher?.stderr.slice(-500)}`);
-      await sleep(100);
+      await pause(100);
     }
   });
 

@@ -3,7 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { main } from '../src/emulator/cli';
-import { payerCall, soapClient, call, invoice, terminalContext, until } from './emulator-helpers';
+import { payerCall, soapClient, call, COFFEE, terminalContext } from './helpers/emulator';
+import { invoice } from './helpers/seqr';
+import { eventually } from './helpers/time';
 
 const CLI = path.join(__dirname, '..', 'src', 'emulator', 'cli.ts');
 
@@ -22,7 +24,7 @@ describe('seqr-emulator command', () => {
     this.timeout(15000);
     const cli = spawnCli(['--port', '0', '--auto-pay', '20', '--ack-window', '5000']);
     try {
-      await until(() => /WSDL: (\S+)/.test(cli.output()), 10000);
+      await eventually(() => /WSDL: (\S+)/.test(cli.output()), 10000);
       const wsdlUrl = /WSDL: (\S+)/.exec(cli.output())?.[1] as string;
       assert.match(wsdlUrl, /^http:\/\/127\.0\.0\.1:\d+\/soap\/merchant\/cashregister-2\?wsdl$/);
       const wsdl = await (await fetch(wsdlUrl)).text();
@@ -30,9 +32,9 @@ describe('seqr-emulator command', () => {
       assert.doesNotMatch(cli.output(), /12345678|1234\b/, 'no password printed');
 
       const client = await soapClient(wsdlUrl.replace('?wsdl', ''));
-      const sent = await call(client, 'sendInvoice', { context: terminalContext(), invoice: invoice() });
+      const sent = await call(client, 'sendInvoice', { context: terminalContext(), invoice: invoice(COFFEE) });
       const baseUrl = new URL(wsdlUrl).origin;
-      await until(async () => (await payerCall(baseUrl, '/payer/invoices')).json.length === 0);
+      await eventually(async () => (await payerCall(baseUrl, '/payer/invoices')).json.length === 0);
       const status = await call(client, 'getPaymentStatus', { context: terminalContext(), invoiceReference: sent.invoiceReference, invoiceVersion: 0 });
       assert.equal(status.status, 'PAID');
       assert.match(cli.output(), new RegExp(`invoice ${sent.invoiceReference} ISSUED -> PAID`));
@@ -49,7 +51,7 @@ describe('seqr-emulator command', () => {
   it('stops on SIGINT too, and fails with a message on a bad option', async function () {
     this.timeout(15000);
     const cli = spawnCli(['--port', '0', '--quiet']);
-    await until(() => cli.output().includes('WSDL:'), 10000);
+    await eventually(() => cli.output().includes('WSDL:'), 10000);
     cli.child.kill('SIGINT');
     assert.equal(await cli.exited, 0);
     assert.match(cli.output(), /SIGINT: stopping the SEQR emulator/);

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { mock } from 'node:test';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Harness, invoice, sleep, terminalContext, until, type Wire } from './emulator-helpers';
+import { Harness, COFFEE, terminalContext, type Wire } from './helpers/emulator';
+import { invoice } from './helpers/seqr';
+import { pause, eventually } from './helpers/time';
 
 /** Spec §5.2 transitions T1–T14 and the result codes of the invoice operations, over SOAP on loopback. */
 
@@ -13,7 +16,7 @@ describe('SEQR emulator: paying an invoice (T1, T5, T6)', () => {
   after(() => h.stop());
 
   it('T1: sendInvoice issues an invoice at version 1 with a SEQR reference and QR code', async () => {
-    const answer = await h.call('sendInvoice', { context: terminalContext(), invoice: invoice() });
+    const answer = await h.call('sendInvoice', { context: terminalContext(), invoice: invoice(COFFEE) });
     assert.equal(answer.resultCode, 0);
     assert.equal(answer.resultDescription, 'SUCCESS');
     assert.match(answer.invoiceReference, /^\d{13,17}$/);
@@ -41,7 +44,7 @@ describe('SEQR emulator: paying an invoice (T1, T5, T6)', () => {
     assert.match(receipt.paymentDate, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d$/);
     assert.deepEqual(receipt.invoice.totalAmount, { currency: 'SEK', value: '149.90' });
     assert.equal(receipt.invoice.invoiceRows.invoiceRow[0].itemDescription, 'Latte');
-    await sleep(250);
+    await pause(250);
     const later = await h.status(reference);
     assert.equal(later.status, 'PAID', 'a fetched payment is never reversed');
     assert.equal(later.version, 2);
@@ -51,13 +54,13 @@ describe('SEQR emulator: paying an invoice (T1, T5, T6)', () => {
     const reference = await h.send();
     await h.emu.payer.pay(reference);
     const ersReference = h.emu.core.invoices.get(reference)?.payment?.ersReference;
-    await sleep(250);
+    await pause(250);
     const status = await h.status(reference);
     assert.equal(status.status, 'CANCELED');
     assert.equal(status.version, 3);
     assert.equal(status.ersReference, undefined);
     assert.equal(status.receipt, undefined);
-    const refund = await h.call('refundPayment', { context: terminalContext(), ersReference, invoice: invoice({ totalAmount: { currency: 'SEK', value: '1.00' } }) });
+    const refund = await h.call('refundPayment', { context: terminalContext(), ersReference, invoice: invoice(COFFEE, { totalAmount: { currency: 'SEK', value: '1.00' } }) });
     assert.equal(refund.resultCode, 23, 'the reversed payment is gone');
   });
 
@@ -78,7 +81,7 @@ describe('SEQR emulator: updating, cancelling, failing (T2, T11, T12)', () => {
 
   it('T2: updateInvoice changes an unscanned invoice, which is then paid at the new amount', async () => {
     const reference = await h.send();
-    const update = await h.call('updateInvoice', { context: terminalContext(), invoiceReference: reference, invoice: invoice({ totalAmount: { currency: 'SEK', value: '99.00' } }) });
+    const update = await h.call('updateInvoice', { context: terminalContext(), invoiceReference: reference, invoice: invoice(COFFEE, { totalAmount: { currency: 'SEK', value: '99.00' } }) });
     assert.equal(update.resultCode, 0);
     assert.equal((await h.status(reference)).version, 1, 'a change of amount is no status change');
     await h.emu.payer.pay(reference);
@@ -88,7 +91,7 @@ describe('SEQR emulator: updating, cancelling, failing (T2, T11, T12)', () => {
   it('T2 after a scan: the update succeeds but the payer still pays what the app shows', async () => {
     const reference = await h.send();
     await h.emu.payer.scan(reference);
-    await h.call('updateInvoice', { context: terminalContext(), invoiceReference: reference, invoice: invoice({ totalAmount: { currency: 'SEK', value: '5.00' } }) });
+    await h.call('updateInvoice', { context: terminalContext(), invoiceReference: reference, invoice: invoice(COFFEE, { totalAmount: { currency: 'SEK', value: '5.00' } }) });
     const view = await h.emu.payer.pay(reference);
     assert.equal(view.amount, '149.90');
     assert.deepEqual((await h.status(reference)).receipt.invoice.totalAmount, { currency: 'SEK', value: '149.90' });
@@ -139,11 +142,11 @@ describe('SEQR emulator: updating, cancelling, failing (T2, T11, T12)', () => {
     const paid = await h.send();
     await h.emu.payer.pay(paid);
     await h.status(paid);
-    const after = await h.call('updateInvoice', { context: terminalContext(), invoiceReference: paid, invoice: invoice() });
+    const after = await h.call('updateInvoice', { context: terminalContext(), invoiceReference: paid, invoice: invoice(COFFEE) });
     assert.equal(after.resultCode, 90);
     const cancelled = await h.send();
     await h.emu.payer.cancel(cancelled);
-    assert.equal((await h.call('updateInvoice', { context: terminalContext(), invoiceReference: cancelled, invoice: invoice() })).resultCode, 90);
+    assert.equal((await h.call('updateInvoice', { context: terminalContext(), invoiceReference: cancelled, invoice: invoice(COFFEE) })).resultCode, 90);
   });
 
   it('answers 54 for unknown references and for another terminal\'s invoice', async () => {
@@ -152,7 +155,7 @@ describe('SEQR emulator: updating, cancelling, failing (T2, T11, T12)', () => {
     for (const [operation, args] of [
       ['getPaymentStatus', { invoiceReference: '1234567890123', invoiceVersion: 0 }],
       ['cancelInvoice', { invoiceReference: '1234567890123' }],
-      ['updateInvoice', { invoiceReference: '1234567890123', invoice: invoice() }],
+      ['updateInvoice', { invoiceReference: '1234567890123', invoice: invoice(COFFEE) }],
       ['commitReservation', { invoiceReference: '1234567890123' }],
       ['getPaymentStatus', { invoiceReference: reference, invoiceVersion: 0, context: other.context }],
     ] as const) {
@@ -174,15 +177,22 @@ describe('SEQR emulator: payment in progress (51, 48)', () => {
 
   it('between the PIN and the bank\'s answer, cancel answers 51 and update 48; then the payment completes', async () => {
     const reference = await h.send();
-    const paying = h.emu.payer.pay(reference);
-    await sleep(20);
-    const cancel = await h.call('cancelInvoice', { context: terminalContext(), invoiceReference: reference });
-    assert.equal(cancel.resultCode, 51);
-    const update = await h.call('updateInvoice', { context: terminalContext(), invoiceReference: reference, invoice: invoice() });
-    assert.equal(update.resultCode, 48);
-    assert.equal((await h.status(reference)).status, 'ISSUED', 'still ISSUED until the bank answers');
-    await assert.rejects(h.emu.payer.pay(reference), /being paid right now/);
-    assert.equal((await paying).status, 'PAID');
+    // Fake timers (node:test's mock.timers): the bank answers when the test moves the clock past processingMs.
+    // With the real 200 ms, the four calls below took longer than that on a loaded machine and saw PAID.
+    mock.timers.enable({ apis: ['setTimeout'] });
+    try {
+      const paying = h.emu.payer.pay(reference);
+      const cancel = await h.call('cancelInvoice', { context: terminalContext(), invoiceReference: reference });
+      assert.equal(cancel.resultCode, 51);
+      const update = await h.call('updateInvoice', { context: terminalContext(), invoiceReference: reference, invoice: invoice(COFFEE) });
+      assert.equal(update.resultCode, 48);
+      assert.equal((await h.status(reference)).status, 'ISSUED', 'still ISSUED until the bank answers');
+      await assert.rejects(h.emu.payer.pay(reference), /being paid right now/);
+      mock.timers.tick(200);
+      assert.equal((await paying).status, 'PAID');
+    } finally {
+      mock.timers.reset();
+    }
   });
 
   it('a payment still under way when the emulator stops is abandoned', async () => {
@@ -216,7 +226,7 @@ describe('SEQR emulator: loyalty acknowledgement (T3, T4)', () => {
     const ack = await h.call('updateInvoice', {
       context: terminalContext(),
       invoiceReference: reference,
-      invoice: invoice({ acknowledgmentMode: 'REQUIRE_ACKNOWLEDGMENT', totalAmount: { currency: 'SEK', value: '134.91' } }),
+      invoice: invoice(COFFEE, { acknowledgmentMode: 'REQUIRE_ACKNOWLEDGMENT', totalAmount: { currency: 'SEK', value: '134.91' } }),
       tokens: [{ ...card, status: 1 }],
     });
     assert.equal(ack.resultCode, 0);
@@ -250,7 +260,7 @@ describe('SEQR emulator: loyalty acknowledgement (T3, T4)', () => {
     assert.equal((await h.emu.payer.scan(reference)).status, 'PENDING_ISSUER_ACKNOWLEDGE');
     assert.equal((await h.status(reference)).customerTokens, undefined, 'no token, none reported');
     // Acknowledged once, a scan does not ask again.
-    await h.call('updateInvoice', { context: terminalContext(), invoiceReference: reference, invoice: invoice({ acknowledgmentMode: undefined }) });
+    await h.call('updateInvoice', { context: terminalContext(), invoiceReference: reference, invoice: invoice(COFFEE, { acknowledgmentMode: undefined }) });
     assert.equal((await h.emu.payer.scan(reference)).status, 'ISSUED');
 
     const relaxed = await Harness.start({ missingAcknowledgmentMode: 'NO_ACKNOWLEDGMENT' });
@@ -265,11 +275,11 @@ describe('SEQR emulator: loyalty acknowledgement (T3, T4)', () => {
   it('raises the version when the merchant changes the reported tokens, not otherwise', async () => {
     const reference = await h.send({ acknowledgmentMode: 'REQUIRE_ACKNOWLEDGMENT' });
     await h.emu.payer.scan(reference, { loyaltyToken: card });
-    await h.call('updateInvoice', { context: terminalContext(), invoiceReference: reference, invoice: invoice(), tokens: [{ ...card, status: 1 }] });
+    await h.call('updateInvoice', { context: terminalContext(), invoiceReference: reference, invoice: invoice(COFFEE), tokens: [{ ...card, status: 1 }] });
     assert.equal((await h.status(reference)).version, 3);
-    await h.call('updateInvoice', { context: terminalContext(), invoiceReference: reference, invoice: invoice(), tokens: [{ ...card, status: 1 }] });
+    await h.call('updateInvoice', { context: terminalContext(), invoiceReference: reference, invoice: invoice(COFFEE), tokens: [{ ...card, status: 1 }] });
     assert.equal((await h.status(reference)).version, 3, 'same tokens');
-    await h.call('updateInvoice', { context: terminalContext(), invoiceReference: reference, invoice: invoice(), tokens: [{ ...card, status: 99 }] });
+    await h.call('updateInvoice', { context: terminalContext(), invoiceReference: reference, invoice: invoice(COFFEE), tokens: [{ ...card, status: 99 }] });
     const status = await h.status(reference);
     assert.deepEqual([status.version, status.customerTokens.token[0].status], [4, 99]);
   });
@@ -305,11 +315,11 @@ describe('SEQR emulator: reservations (T7, T8, T9, T10, T13)', () => {
     const reserved = await harness.status(reference);
     assert.deepEqual([reserved.status, reserved.version, reserved.ersReference], ['RESERVED', 2, undefined]);
 
-    const tooMuch = await harness.call('updateInvoice', { context: terminalContext(), invoiceReference: reference, invoice: invoice({ totalAmount: { currency: 'SEK', value: '150.00' } }) });
+    const tooMuch = await harness.call('updateInvoice', { context: terminalContext(), invoiceReference: reference, invoice: invoice(COFFEE, { totalAmount: { currency: 'SEK', value: '150.00' } }) });
     assert.equal(tooMuch.resultCode, 11);
-    const otherCurrency = await harness.call('updateInvoice', { context: terminalContext(), invoiceReference: reference, invoice: invoice({ totalAmount: { currency: 'EUR', value: '10.00' } }) });
+    const otherCurrency = await harness.call('updateInvoice', { context: terminalContext(), invoiceReference: reference, invoice: invoice(COFFEE, { totalAmount: { currency: 'EUR', value: '10.00' } }) });
     assert.equal(otherCurrency.resultCode, 49);
-    const basket = await harness.call('updateInvoice', { context: terminalContext(), invoiceReference: reference, invoice: invoice({ totalAmount: { currency: 'SEK', value: '120.00' } }) });
+    const basket = await harness.call('updateInvoice', { context: terminalContext(), invoiceReference: reference, invoice: invoice(COFFEE, { totalAmount: { currency: 'SEK', value: '120.00' } }) });
     assert.equal(basket.resultCode, 0);
     assert.equal((await harness.status(reference)).status, 'RESERVED');
 
@@ -329,7 +339,7 @@ describe('SEQR emulator: reservations (T7, T8, T9, T10, T13)', () => {
       const reference = await quick.send({ paymentMode: 'RESERVATION_REQUIRED' });
       await quick.emu.payer.pay(reference);
       await quick.call('commitReservation', { context: terminalContext(), invoiceReference: reference });
-      await sleep(120);
+      await pause(120);
       assert.equal((await quick.status(reference)).status, 'PAID');
     } finally {
       await quick.stop();
@@ -337,7 +347,7 @@ describe('SEQR emulator: reservations (T7, T8, T9, T10, T13)', () => {
   });
 
   it('RESERVATION_REQUIRED_PRELIMINARY_AMOUNT needs commitReservationTimeout and commits a final amount up to the reservation', async () => {
-    const missing = await h.call('sendInvoice', { context: terminalContext(), invoice: invoice({ paymentMode: 'RESERVATION_REQUIRED_PRELIMINARY_AMOUNT' }) });
+    const missing = await h.call('sendInvoice', { context: terminalContext(), invoice: invoice(COFFEE, { paymentMode: 'RESERVATION_REQUIRED_PRELIMINARY_AMOUNT' }) });
     assert.equal(missing.resultCode, 49);
 
     const reference = await h.send({ paymentMode: 'RESERVATION_REQUIRED_PRELIMINARY_AMOUNT', commitReservationTimeout: 3600, totalAmount: { currency: 'SEK', value: '500.00' } });
@@ -364,7 +374,7 @@ describe('SEQR emulator: reservations (T7, T8, T9, T10, T13)', () => {
   it('T10: an uncommitted reservation expires (EXPIRED in v2.6 mode, CANCELED otherwise)', async () => {
     const reference = await h.send({ paymentMode: 'RESERVATION_REQUIRED' });
     await h.emu.payer.pay(reference);
-    await until(async () => (await h.status(reference)).status !== 'RESERVED');
+    await eventually(async () => (await h.status(reference)).status !== 'RESERVED');
     const status = await h.status(reference);
     assert.deepEqual([status.status, status.version], ['EXPIRED', 3]);
     assert.equal((await h.call('commitReservation', { context: terminalContext(), invoiceReference: reference })).resultCode, 96);
@@ -373,22 +383,22 @@ describe('SEQR emulator: reservations (T7, T8, T9, T10, T13)', () => {
     try {
       const lapsed = await old.send({ paymentMode: 'RESERVATION_REQUIRED' });
       await old.emu.payer.pay(lapsed);
-      await until(async () => (await old.status(lapsed)).status === 'CANCELED');
+      await eventually(async () => (await old.status(lapsed)).status === 'CANCELED');
     } finally {
       await old.stop();
     }
   });
 
   it('T10 honours commitReservationTimeout in seconds', async function () {
-    this.timeout(5000);
+    this.timeout(20_000);
     const long = await Harness.start({ defaultCommitTimeoutMs: 60_000 });
     try {
       const reference = await long.send({ paymentMode: 'RESERVATION_REQUIRED', commitReservationTimeout: 1 });
       await long.emu.payer.pay(reference);
       // Still reserved well before the second is up (leaving room for a busy machine), expired soon after it.
-      await sleep(400);
+      await pause(400);
       assert.equal((await long.status(reference)).status, 'RESERVED');
-      await until(async () => (await long.status(reference)).status === 'EXPIRED', 3000);
+      await eventually(async () => (await long.status(reference)).status === 'EXPIRED', 10_000);
     } finally {
       await long.stop();
     }
@@ -419,9 +429,9 @@ describe('SEQR emulator: invoice expiry (T14, optional)', () => {
       const pending = await h.send({ acknowledgmentMode: 'REQUIRE_ACKNOWLEDGMENT' });
       await h.emu.payer.scan(pending);
       assert.equal((await h.status(reference)).status, 'ISSUED');
-      await until(async () => (await h.status(reference)).status === 'EXPIRED', 10000);
+      await eventually(async () => (await h.status(reference)).status === 'EXPIRED', 10000);
       // Sent a moment later, the second lapses a moment later.
-      await until(async () => (await h.status(pending)).status === 'EXPIRED', 2000);
+      await eventually(async () => (await h.status(pending)).status === 'EXPIRED', 10_000);
     } finally {
       await h.stop();
     }
@@ -483,7 +493,7 @@ describe('SEQR emulator: invoice validation (49, 64)', () => {
     const strict = await Harness.start({ strictRowSum: true });
     try {
       const rows = (values: string[]) => ({ invoiceRow: values.map((value) => ({ itemTotalAmount: { currency: 'SEK', value } })) });
-      const sendStrict = (invoiceRows: object) => strict.call('sendInvoice', { context: terminalContext(), invoice: invoice({ invoiceRows } as object) });
+      const sendStrict = (invoiceRows: object) => strict.call('sendInvoice', { context: terminalContext(), invoice: invoice(COFFEE, { invoiceRows } as object) });
       assert.equal((await sendStrict(rows(['200.00', '-50.10']))).resultCode, 0);
       assert.equal((await sendStrict(rows(['100.00', '20.00']))).resultCode, 49);
       assert.equal((await sendStrict({ invoiceRow: [{ itemDescription: 'no total' }] })).resultCode, 49);
@@ -500,7 +510,7 @@ describe('SEQR emulator: invoice validation (49, 64)', () => {
     }
     assert.equal((await send({ notificationUrl: 'https://shop.example/notify?order=7' })).resultCode, 0);
     const reference = await h.send();
-    const update = await h.call('updateInvoice', { context: terminalContext(), invoiceReference: reference, invoice: invoice({ notificationUrl: 'mailto:x@y.z' }) });
+    const update = await h.call('updateInvoice', { context: terminalContext(), invoiceReference: reference, invoice: invoice(COFFEE, { notificationUrl: 'mailto:x@y.z' }) });
     assert.equal(update.resultCode, 64);
   });
 });
@@ -534,7 +544,7 @@ describe('SEQR emulator: notificationUrl', () => {
     try {
       const reference = await h.send({ notificationUrl: `${receiverUrl}/notify?order=7` });
       await h.emu.payer.pay(reference);
-      await until(() => received.length === 1);
+      await eventually(() => received.length === 1);
       assert.deepEqual(received[0], { method: 'POST', type: 'application/x-www-form-urlencoded', body: `invoiceReference=${reference}`, url: '/notify?order=7' });
     } finally {
       await h.stop();
@@ -549,11 +559,11 @@ describe('SEQR emulator: notificationUrl', () => {
       await quiet.emu.payer.pay(a);
       const b = await loud.send({ paymentMode: 'RESERVATION_REQUIRED', notificationUrl: `${receiverUrl}/loud` });
       await loud.emu.payer.pay(b);
-      await until(() => received.length === 1);
-      await sleep(50);
+      await eventually(() => received.length === 1);
+      await pause(50);
       assert.deepEqual(received.map((r) => r.url), ['/loud']);
       await loud.call('commitReservation', { context: terminalContext(), invoiceReference: b });
-      await until(() => received.length === 2);
+      await eventually(() => received.length === 2);
     } finally {
       await quiet.stop();
       await loud.stop();
@@ -574,7 +584,7 @@ describe('SEQR emulator: notificationUrl', () => {
       assert.ok(waited < 1000, `answered after ${waited} ms, not before the notification timed out`);
       const dead = await h.send({ notificationUrl: 'http://127.0.0.1:9/nobody' });
       await h.emu.payer.pay(dead);
-      await until(() => lines.some((line) => line.includes('no answer within 1000 ms')) && lines.some((line) => /nobody: failed/.test(line)), 5000);
+      await eventually(() => lines.some((line) => line.includes('no answer within 1000 ms')) && lines.some((line) => /nobody: failed/.test(line)), 5000);
     } finally {
       await h.stop();
     }

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { startEmulator, type EmulatorHandle } from '../src/emulator';
 import { SEQR_NAMESPACE, SERVICE_PATHS } from '../src/seqr/types';
 import { PORT_NAME, SERVICE_NAME, SERVICE_NAMESPACE, WSDL_PATH } from '../src/seqr/wsdl';
-import { post } from './emulator-helpers';
+import { post } from './helpers/emulator';
 
 /*
  * SEQR's CXF server refused requests whose namespaces were wrong (spec §1.2) and published its service and port

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { Harness, invoice, payerCall, terminalContext, until } from './emulator-helpers';
+import { Harness, COFFEE, payerCall, terminalContext } from './helpers/emulator';
+import { invoice } from './helpers/seqr';
+import { eventually } from './helpers/time';
 
 /** The payer side over HTTP (/payer/*), the control endpoints (/control/*) and the auto-payer. */
 
@@ -131,9 +133,9 @@ describe('SEQR emulator: control endpoints', () => {
   it('POST /control/fail-next makes the next SOAP calls fail with the code', async () => {
     const answer = await payerCall(h.emu.baseUrl, '/control/fail-next', { count: 1, code: 94 });
     assert.deepEqual(answer, { status: 200, json: { failNext: 1, code: 94 } });
-    const failed = await h.call('sendInvoice', { context: terminalContext(), invoice: invoice() });
+    const failed = await h.call('sendInvoice', { context: terminalContext(), invoice: invoice(COFFEE) });
     assert.deepEqual([failed.resultCode, failed.resultDescription], [94, 'SERVICE_UNAVAILABLE']);
-    assert.equal((await h.call('sendInvoice', { context: terminalContext(), invoice: invoice() })).resultCode, 0);
+    assert.equal((await h.call('sendInvoice', { context: terminalContext(), invoice: invoice(COFFEE) })).resultCode, 0);
     const bad = await payerCall(h.emu.baseUrl, '/control/fail-next', { count: 'many', code: 94 });
     assert.equal(bad.status, 400);
   });
@@ -142,7 +144,7 @@ describe('SEQR emulator: control endpoints', () => {
     const reference = await h.send();
     await h.emu.payer.pay(reference);
     const { ersReference } = await h.status(reference);
-    const refund = () => h.call('refundPayment', { context: terminalContext(), ersReference, invoice: invoice({ totalAmount: { currency: 'SEK', value: '1.00' } }) });
+    const refund = () => h.call('refundPayment', { context: terminalContext(), ersReference, invoice: invoice(COFFEE, { totalAmount: { currency: 'SEK', value: '1.00' } }) });
     assert.deepEqual(await payerCall(h.emu.baseUrl, '/control/refunds', { resellerId: 'public_test_shop', allowed: false }), {
       status: 200,
       json: { resellerId: 'public_test_shop', refundsAllowed: false },
@@ -162,13 +164,13 @@ describe('SEQR emulator: auto-pay', () => {
     const h = await Harness.start({ autoPayMs: 30 });
     try {
       const plain = await h.send();
-      await until(async () => (await h.status(plain)).status === 'PAID');
+      await eventually(async () => (await h.status(plain)).status === 'PAID');
       const loyal = await h.send({ acknowledgmentMode: 'REQUIRE_ACKNOWLEDGMENT' });
-      await until(async () => (await h.status(loyal)).status === 'PENDING_ISSUER_ACKNOWLEDGE');
-      await h.call('updateInvoice', { context: terminalContext(), invoiceReference: loyal, invoice: invoice() });
-      await until(async () => (await h.status(loyal)).status === 'PAID');
+      await eventually(async () => (await h.status(loyal)).status === 'PENDING_ISSUER_ACKNOWLEDGE');
+      await h.call('updateInvoice', { context: terminalContext(), invoiceReference: loyal, invoice: invoice(COFFEE) });
+      await eventually(async () => (await h.status(loyal)).status === 'PAID');
       const reservation = await h.send({ paymentMode: 'RESERVATION_REQUIRED' });
-      await until(async () => (await h.status(reservation)).status === 'RESERVED');
+      await eventually(async () => (await h.status(reservation)).status === 'RESERVED');
     } finally {
       await h.stop();
     }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { PUBLIC_TEST_RESELLER } from '../src/seqr/types';
-import { Harness, invoice, resellerContext, terminalContext } from './emulator-helpers';
+import { Harness, COFFEE, resellerContext, terminalContext } from './helpers/emulator';
+import { invoice } from './helpers/seqr';
 
 /** Principals: the seeded reseller and terminal, registration, and the codes 20, 21, 29, 33, 37, 53, 91. */
 
@@ -11,7 +12,7 @@ describe('SEQR emulator: principals', () => {
   });
   after(() => h.stop());
 
-  const sendAs = (context: object) => h.call('sendInvoice', { context, invoice: invoice() });
+  const sendAs = (context: object) => h.call('sendInvoice', { context, invoice: invoice(COFFEE) });
 
   it('accepts the reseller user both as id + userId and as id "public_test_shop/9900"', async () => {
     const split = await h.call('registerTerminal', { context: resellerContext(), externalTerminalId: 'Till 1', password: 'secret-1', name: 'Till 1' });

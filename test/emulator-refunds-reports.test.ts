@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { Harness, invoice, resellerContext, terminalContext, type Wire } from './emulator-helpers';
+import { Harness, COFFEE, resellerContext, terminalContext, type Wire } from './helpers/emulator';
+import { invoice } from './helpers/seqr';
 
 /** Refunds (23, 49, 97, 98, 99), receipt documents, and the reconciliation reports of spec §8. */
 
@@ -10,7 +11,7 @@ async function paidInvoice(h: Harness, value = '100.00', context: object = termi
 }
 
 function refund(h: Harness, ersReference: string, value: string, context: object = terminalContext(), currency = 'SEK') {
-  return h.call('refundPayment', { context, ersReference, invoice: invoice({ title: 'Refund', totalAmount: { currency, value } }) });
+  return h.call('refundPayment', { context, ersReference, invoice: invoice(COFFEE, { title: 'Refund', totalAmount: { currency, value } }) });
 }
 
 describe('SEQR emulator: refunds', () => {
@@ -53,7 +54,7 @@ describe('SEQR emulator: refunds', () => {
     assert.equal((await refund(h, ersReference, '1.00', till.context)).resultCode, 23);
     assert.equal((await refund(h, ersReference, '1.00', terminalContext(), 'EUR')).resultCode, 49);
     assert.equal((await refund(h, ersReference, '-1.00')).resultCode, 49);
-    const badUrl = await h.call('refundPayment', { context: terminalContext(), ersReference, invoice: invoice({ notificationUrl: 'ftp://x' }) });
+    const badUrl = await h.call('refundPayment', { context: terminalContext(), ersReference, invoice: invoice(COFFEE, { notificationUrl: 'ftp://x' }) });
     assert.equal(badUrl.resultCode, 64);
   });
 

@@ -4,7 +4,8 @@ import type { Socket } from 'node:net';
 import * as soap from 'soap';
 import { startEmulator, type EmulatorHandle } from '../src/emulator';
 import { SEQR_NAMESPACE, SERVICE_PATHS } from '../src/seqr/types';
-import { Harness, call, invoice, post, soapClient, terminalContext, type Wire } from './emulator-helpers';
+import { Harness, call, COFFEE, post, soapClient, terminalContext, type Wire } from './helpers/emulator';
+import { invoice } from './helpers/seqr';
 
 const ENVELOPE_START =
   '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:ext="http://external.interfaces.ers.seamless.com/"><soapenv:Body>';
@@ -53,7 +54,7 @@ describe('SEQR emulator: SOAP endpoints', () => {
   it('answers a client built from the served WSDL, on the address the WSDL names', async () => {
     for (const path of SERVICE_PATHS) {
       const client = await soap.createClientAsync(`${h.emu.baseUrl}${path}?wsdl`);
-      const answer = await call(client, 'sendInvoice', { context: terminalContext(), invoice: invoice() });
+      const answer = await call(client, 'sendInvoice', { context: terminalContext(), invoice: invoice(COFFEE) });
       assert.equal(answer.resultCode, 0);
       assert.match(answer.invoiceReference, /^\d{13,17}$/);
     }
@@ -173,7 +174,7 @@ describe('SEQR emulator: failNext', () => {
     h.emu.failNext(2, 93);
     const busy = await h.status(reference);
     assert.deepEqual({ ...busy }, { resultCode: 93, resultDescription: 'SYSTEM_BUSY', version: 0 });
-    const refused = await h.call('sendInvoice', { context: terminalContext(), invoice: invoice() });
+    const refused = await h.call('sendInvoice', { context: terminalContext(), invoice: invoice(COFFEE) });
     assert.deepEqual({ ...refused }, { resultCode: 93, resultDescription: 'SYSTEM_BUSY' });
     assert.equal((await h.emu.payer.invoices()).length, 1, 'the refused sendInvoice made no invoice');
     assert.equal((await h.status(reference)).resultCode, 0);
@@ -195,7 +196,7 @@ describe('SEQR emulator: suspend and resume', () => {
 
   it('refuses connections and drops kept-alive ones while suspended, then comes back on the same port with its state', async () => {
     const client = await soapClient(emu.url);
-    const first = await call(client, 'sendInvoice', { context: terminalContext(), invoice: invoice() });
+    const first = await call(client, 'sendInvoice', { context: terminalContext(), invoice: invoice(COFFEE) });
 
     const agent = new http.Agent({ keepAlive: true });
     const socket = await new Promise<Socket>((resolve, reject) => {

@@ -6,12 +6,12 @@ import { startEscPosCapture, type EscPosCapture } from '../src/pos';
 import { DEFAULT_ENDPOINT } from '../src/nodes/config-types';
 import { SeqrClient, buildInvoice } from '../src/seqr';
 import { PUBLIC_TEST_RESELLER, PUBLIC_TEST_TERMINAL } from '../src/seqr/types';
-import { until } from './emulator-helpers';
 import { startMosquitto, type Broker } from './helpers/mosquitto';
 import { resolveFromNodeRed } from './helpers/node-red-runtime';
-import { helper, HttpNodeServer, NODE_MODULES, TAB, nextMessage, pause, type FlowNode, type TestNode } from './helpers/node-red';
+import { helper, HttpNodeServer, NODE_MODULES, TAB, nextMessage, type FlowNode, type TestNode } from './helpers/node-red';
 import { RedisServer, redisServerInstalled } from './helpers/redis-server';
 import Redis from 'ioredis';
+import { eventually, pause } from './helpers/time';
 
 /*
  * Every flow in examples/ (what the editor offers under Import ▸ Examples), deployed into a Node-RED runtime
@@ -304,7 +304,7 @@ const SCENARIOS: Record<string, (run: DeployedExample) => Promise<void>> = {
       // Through the receipt printer: the drawer kick alone, nothing printed.
       assert.deepEqual((await kicked).events, [{ type: 'drawer', pin: 2, onMs: 50, offMs: 500 }]);
       // Through the MQTT relay, on a real broker: on, then off about 500 ms later.
-      await until(async () => relay.messages.length === 2, 5000);
+      await eventually(async () => relay.messages.length === 2, 5000);
       assert.deepEqual(relay.messages.map((m) => m.payload), ['on', 'off'], 'the relay closes, then opens');
       assert.ok(relay.messages[1].at - relay.messages[0].at >= 400, 'a pulse of about 500 ms');
 
@@ -440,7 +440,7 @@ const SCENARIOS: Record<string, (run: DeployedExample) => Promise<void>> = {
     const scanned = showing('scanned');
     await run.emu.payer.scan(String(carded.payload.reference), { loyaltyToken: { id: 'CLUB_CARD', value: '4711', description: 'Club card' } });
     await scanned;
-    await until(async () => (await run.emu.payer.invoices()).some((invoice) => invoice.invoiceReference === carded.payload.reference && invoice.status === 'ISSUED'), 8000);
+    await eventually(async () => (await run.emu.payer.invoices()).some((invoice) => invoice.invoiceReference === carded.payload.reference && invoice.status === 'ISSUED'), 8000);
     const cardPaid = showing('paid');
     await run.emu.payer.pay(String(carded.payload.reference));
     assert.match(String((await cardPaid).payload.receipt), /TOTAL\s+60\.00 SEK/, 'acknowledged as it was');
@@ -519,7 +519,7 @@ const SCENARIOS: Record<string, (run: DeployedExample) => Promise<void>> = {
       await run.emu.payer.pay(reference);
       assert.equal((await outcome).payload.status, 'PAID');
       assert.deepEqual(await (await fetch(`${shop}/order/${reference}`)).json(), { invoiceReference: reference, status: 'PAID' });
-      await until(async () => (await redis.hexists(entries, reference)) === 0, 5000);
+      await eventually(async () => (await redis.hexists(entries, reference)) === 0, 5000);
     } finally {
       redis.disconnect();
     }

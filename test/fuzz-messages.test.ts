@@ -213,7 +213,7 @@ function forgetSpyCalls(): void {
 }
 
 describe('fuzz: hostile messages into send invoice, payment status and refund', function () {
-  this.timeout(180_000);
+  this.timeout(600_000);
   let emu: EmulatorHandle;
   const created: Array<{ reference: string; value: string; currency: string }> = [];
 
@@ -240,7 +240,9 @@ describe('fuzz: hostile messages into send invoice, payment status and refund', 
     const placed = (node: FlowNode): FlowNode => ({ x: 100, y: 100, z: TAB.id, ...node });
     const flow: FlowNode[] = [
       TAB,
-      { id: 'cfg', type: 'seqr-config', endpoint: emu.url, principalType: 'TERMINALID', timeout: 5000 },
+      // A generous call timeout: what is checked is how each message ends, and with the suite's parallel workers
+      // on a loaded machine a call to the emulator in this process has taken over 5 s (issue 13).
+      { id: 'cfg', type: 'seqr-config', endpoint: emu.url, principalType: 'TERMINALID', timeout: 30_000 },
       placed({ id: 'send', type: 'seqr-send-invoice', seqr: 'cfg', title: DEFAULT_TITLE, currency: 'SEK', wires: [['out']] }),
       placed({ id: 'status', type: 'seqr-payment-status', seqr: 'cfg', interval: 100, giveUpAfter: 5, wires: [['out'], ['out'], ['out']] }),
       placed({ id: 'refund', type: 'seqr-refund', seqr: 'cfg', wires: [['out']] }),
@@ -340,7 +342,7 @@ describe('fuzz: hostile messages into send invoice, payment status and refund', 
         const outcome: Outcome = { outputs: 0, caught: [], completed: 0, checked: 0 };
         outcomes.set(id, outcome);
         const ended = new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, 15_000);
+          const timer = setTimeout(resolve, 60_000);
           waiting.set(id, () => {
             clearTimeout(timer);
             waiting.delete(id);

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FileLedgerStore, LedgerWatches, PaymentLedger, ledgerFileOf, type WatchOutlet } from '../src/ledger';
 import { PUBLIC_TEST_TERMINAL } from '../src/seqr/types';
-import { eventually, invoice, startRig, type Rig } from './helpers/seqr';
+import { invoice, startRig, type Rig } from './helpers/seqr';
+import { eventually } from './helpers/time';
 
 type Msg = Record<string, unknown> & { seqr?: Record<string, unknown> };
 

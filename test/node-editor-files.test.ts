@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { translate } from './helpers/node-red';
-import { NODE_RED_VERSION, resolveFromNodeRed } from './helpers/node-red-runtime';
 
 /**
  * What Node-RED's loader and editor need from every node this package registers, checked without a browser:
@@ -14,18 +13,6 @@ const ROOT = path.join(__dirname, '..');
 const LOCALES = path.join(ROOT, 'nodes', 'locales');
 const LANGUAGES = readdirSync(LOCALES, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
 const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { 'node-red': { nodes: Record<string, string> } };
-
-/** The editor code of the Node-RED under test (SEQR_NODE_RED_PATH may name an older one than the checkout's). */
-const EDITOR_JS = readFileSync(path.join(path.dirname(resolveFromNodeRed('@node-red/editor-client/package.json')), 'public', 'red', 'red.js'), 'utf8');
-
-/** The member names of the object literal that starts at `opening` in the editor code, `indent` deep. */
-function editorMembers(opening: string, indent: number): Set<string> {
-  const start = EDITOR_JS.indexOf(opening);
-  assert.ok(start >= 0, `the editor code of Node-RED ${NODE_RED_VERSION} has no "${opening}"`);
-  const end = EDITOR_JS.indexOf(`\n${' '.repeat(indent - 4)}}`, start);
-  const members = EDITOR_JS.slice(start, end).matchAll(new RegExp(`^ {${indent}}([A-Za-z_]+):`, 'gm'));
-  return new Set([...members].map((match) => match[1]));
-}
 
 describe('node editor files', function () {
   for (const [type, jsFile] of Object.entries(pkg['node-red'].nodes)) {
@@ -107,19 +94,6 @@ describe('node editor files', function () {
       }
     }
     assert.ok(checked > 40, `${checked} keys found`);
-  });
-
-  it(`uses only typedInput types and validators the editor of Node-RED ${NODE_RED_VERSION} has`, function () {
-    const typedInputTypes = editorMembers('var allOptions = {', 8);
-    const validators = editorMembers('RED.validators = {', 4);
-    assert.ok(typedInputTypes.has('msg') && validators.has('regex'), 'the editor code was read');
-    for (const [type, jsFile] of Object.entries(pkg['node-red'].nodes)) {
-      const html = readFileSync(path.join(ROOT, path.dirname(jsFile), `${type}.html`), 'utf8');
-      for (const list of html.matchAll(/\btypes:\s*\[([^\]]*)\]/g)) {
-        for (const used of list[1].matchAll(/'([^']+)'/g)) assert.ok(typedInputTypes.has(used[1]), `${type}: typedInput type ${used[1]}`);
-      }
-      for (const used of html.matchAll(/RED\.validators\.(\w+)/g)) assert.ok(validators.has(used[1]), `${type}: RED.validators.${used[1]}`);
-    }
   });
 
   /** The palette nodes' registrations: type, icon, colour and palette label (from the catalog). */

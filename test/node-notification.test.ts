@@ -3,7 +3,8 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import { emulatorForNodeTests } from './helpers/node-emulator';
 import { POLL_START_CHANNEL, type PollStartMessage } from '../src/watcher';
-import { HttpNodeServer, NODE_MODULES, TAB, callsOf, collect, helper, nextMessage, pause, type FlowNode } from './helpers/node-red';
+import { HttpNodeServer, NODE_MODULES, TAB, callsOf, collect, helper, nextMessage, type FlowNode } from './helpers/node-red';
+import { pause } from './helpers/time';
 
 /*
  * seqr-notification with seqr-send-invoice and seqr-payment-status under node-red-node-test-helper, against the

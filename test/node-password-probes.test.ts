@@ -3,8 +3,8 @@ import * as path from 'node:path';
 import { helper, NODE_MODULES, TAB, asText, everythingLogged, type FlowNode } from './helpers/node-red';
 import { resolveFromNodeRed } from './helpers/node-red-runtime';
 import { Servers } from './helpers/loopback';
-import { eventually } from './helpers/seqr';
 import { ECHO_MARK, ECHO_PLACES, PROBE_PASSWORDS, assertNoPasswordForm, encodingsOf, probeTag, startPasswordEcho, type EchoPlace } from './helpers/password-echo';
+import { eventually } from './helpers/time';
 
 /*
  * Password probes through a Node-RED flow: send invoice and payment status nodes whose configuration points at

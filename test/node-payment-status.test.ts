@@ -4,9 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { startEmulator, type EmulatorHandle } from '../src/emulator';
 import { SeqrClient, buildInvoice, type InvoiceInput } from '../src/seqr';
 import { NodeRedProcess } from './helpers/node-red-process';
-import { eventually } from './helpers/seqr';
-import { helper, NODE_MODULES, TAB, asText, collect, everythingLogged, nextMessage, pause, testUserDir, type FlowNode, type TestNode } from './helpers/node-red';
+import { helper, NODE_MODULES, TAB, asText, collect, everythingLogged, nextMessage, testUserDir, type FlowNode, type TestNode } from './helpers/node-red';
 import { ledgerOnDisk } from './helpers/ledger-file';
+import { eventually, pause } from './helpers/time';
 
 /*
  * seqr-payment-status under node-red-node-test-helper, against the emulator on loopback. Polls every 100 ms
@@ -169,7 +169,7 @@ describe('seqr-payment-status node', function () {
     const completed = await nextMessage<Msg>(n.completed);
     assert.equal(completed._msgid, paid._msgid);
     // Kept for a second after it was sent (while the flow acts on it), then forgotten.
-    await eventually(async () => assert.deepEqual(await storedReferences(n.ps), [], 'the watch is forgotten after its outcome'), 3000);
+    await eventually(async () => assert.deepEqual(await storedReferences(n.ps), [], 'the watch is forgotten after its outcome'), 15_000);
     await eventually(() => {
       const texts = statusTexts(n.ps);
       assert.deepEqual(texts[0], { fill: 'blue', shape: 'ring', text: 'watching 1' });
@@ -409,7 +409,7 @@ describe('seqr-payment-status node', function () {
     await eventually(() => assert.equal(n.out.update.length, 50));
     await eventually(() => assert.ok(statusTexts(n.ps).some((s) => s.text === 'watching 50'), 'status watching 50'));
     await Promise.all(refs.map((ref, i) => (i % 10 === 3 ? emu.payer.decline(ref) : emu.payer.pay(ref))));
-    await eventually(() => assert.equal(n.out.paid.length + n.out.failed.length, 50), 5000);
+    await eventually(() => assert.equal(n.out.paid.length + n.out.failed.length, 50), 30_000);
     await pause(300);
     assert.equal(n.out.paid.length, 45);
     assert.equal(n.out.failed.length, 5);
@@ -483,7 +483,7 @@ describe('seqr-payment-status node', function () {
     assert.deepEqual(paid.seqr?.lostProperties, []);
     assert.equal(paid.payload.amount, '25.00');
     assert.deepEqual(m.out.update, [], 'no status repeated after the resume');
-    await eventually(() => assert.equal(m.out.completed.length, 2), 5000);
+    await eventually(() => assert.equal(m.out.completed.length, 2), 15_000);
     assert.match(everythingLogged(), /Resumed watching 2 invoice\(s\)/);
   });
 
@@ -501,7 +501,7 @@ describe('seqr-payment-status node', function () {
       assert.match(everythingLogged(), new RegExp(`Stopped watching 1 invoice\\(s\\) because this node was deleted or disabled: ${ref}\\. The configuration watches them on`));
       await eventually(() => assert.match(everythingLogged(), new RegExp(`Watching 1 open invoice\\(s\\) that no running payment status node owns .*: ${ref}\\.`)));
       await seqr.payer.pay(ref);
-      await eventually(() => assert.match(everythingLogged(), new RegExp(`Invoice ${ref} was PAID \\(ersReference \\d{25}, 149.90 SEK\\), but no payment status node owns it`)), 6000);
+      await eventually(() => assert.match(everythingLogged(), new RegExp(`Invoice ${ref} was PAID \\(ersReference \\d{25}, 149.90 SEK\\), but no payment status node owns it`)), 15_000);
       assert.equal(n.out.paid.length, 0, 'the deleted node sends nothing');
       // The configuration's poll fetched the PAID: past the acknowledgement window SEQR has not reversed it.
       await pause(3100);
@@ -619,7 +619,7 @@ describe('seqr-payment-status node: a full Node-RED restart mid-payment (real ru
       body: JSON.stringify({ invoiceReference: ref, order: 'R-1' }),
     });
     assert.equal(answer.status, 200);
-    await eventually(() => assert.ok(received.some((r) => r.output === 3 && r.payload.status === 'ISSUED'), 'ISSUED reported'), 5000);
+    await eventually(() => assert.ok(received.some((r) => r.output === 3 && r.payload.status === 'ISSUED'), 'ISSUED reported'), 15_000);
     assert.equal(received.find((r) => r.output === 3)?.hasReq, true, 'the live message carries the request');
 
     await nodeRed.stop();
@@ -627,7 +627,7 @@ describe('seqr-payment-status node: a full Node-RED restart mid-payment (real ru
     await emu.payer.pay(ref);
     await nodeRed.start();
     const started = Date.now();
-    await eventually(() => assert.ok(received.some((r) => r.output === 1), 'PAID reported'), 5000);
+    await eventually(() => assert.ok(received.some((r) => r.output === 1), 'PAID reported'), 15_000);
     const resumedWithin = Date.now() - started;
     await pause(1000);
 

@@ -3,23 +3,11 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { startEmulator, type EmulatorHandle } from '../src/emulator';
 import type * as seqr from '../src/seqr';
 import type { SeqrConfigNode } from '../src/nodes/config-types';
-import {
-  helper,
-  NODE_MODULES,
-  TAB,
-  asText,
-  callsOf,
-  collect,
-  everythingLogged,
-  nextMessage,
-  pause,
-  testUserDir,
-  type FlowNode,
-  type TestNode,
-} from './helpers/node-red';
+import { helper, NODE_MODULES, TAB, asText, callsOf, collect, everythingLogged, nextMessage, testUserDir, type FlowNode, type TestNode } from './helpers/node-red';
 import { ledgerOnDisk } from './helpers/ledger-file';
 import { Servers, refusedUrl } from './helpers/loopback';
 import { NodeRedProcess } from './helpers/node-red-process';
+import { pause } from './helpers/time';
 
 // The protocol layer as the nodes load it (dist/), for its QR helpers and to watch the real client's calls.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

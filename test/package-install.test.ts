@@ -16,7 +16,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { NodeRedProcess } from './helpers/node-red-process';
-import { until } from './emulator-helpers';
+import { eventually } from './helpers/time';
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 const MANIFEST = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
@@ -129,7 +129,7 @@ describe('the package as a user installs it from npm (issue 5)', function () {
   });
 
   it('loads in Node-RED from <userDir>/node_modules like any installed palette module: every SEQR node type and the examples', async () => {
-    await nodeRed.start(20_000);
+    await nodeRed.start(60_000);
     assert.doesNotMatch(nodeRed.output, /\[error\]|\[warn\].*seqr/i, 'Node-RED complained while loading');
 
     // The module as the palette manager shows it.
@@ -170,7 +170,7 @@ describe('the package as a user installs it from npm (issue 5)', function () {
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     try {
-      await until(() => /ready\. WSDL: \S+/.test(output) || child.exitCode !== null, 10_000);
+      await eventually(() => /ready\. WSDL: \S+/.test(output) || child.exitCode !== null, 10_000);
       const wsdlUrl = /ready\. WSDL: (\S+)/.exec(output)?.[1];
       assert.ok(wsdlUrl, `no ready line:\n${output}`);
       assert.match(await (await fetch(wsdlUrl)).text(), /<(wsdl:)?definitions[\s\S]*sendInvoice/);

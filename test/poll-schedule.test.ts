@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { PollSchedule, type ScheduledItem } from '../src/watcher/poll-schedule';
+import { pause } from './helpers/time';
 
 interface Item extends ScheduledItem {
   name: string;
@@ -20,7 +20,7 @@ describe('PollSchedule (many due times behind one timer)', () => {
     const items = [item('c', 60), item('a', 20), item('d', 80), item('b', 40), item('e', 100)];
     for (const it of items) schedule.add(it);
     assert.equal(schedule.size, 5);
-    while (ran.length < 5) await sleep(10);
+    while (ran.length < 5) await pause(10);
     assert.deepEqual(ran.map((r) => r.name), ['a', 'b', 'c', 'd', 'e']);
     // Never more than Node's whole-millisecond rounding early.
     for (const r of ran) assert.ok(r.lateMs > -1.5, `${r.name} ran ${-r.lateMs} ms early`);
@@ -42,14 +42,14 @@ describe('PollSchedule (many due times behind one timer)', () => {
     moved.dueAt = performance.now() + 5;
     schedule.add(moved); // already scheduled: moved, not duplicated
     assert.equal(schedule.size, 3);
-    while (ran.length < 3) await sleep(10);
-    await sleep(30);
+    while (ran.length < 3) await pause(10);
+    await pause(30);
     assert.deepEqual(ran, ['moved', 'early', 'late']);
 
     const cleared = item('cleared', 10);
     schedule.add(cleared);
     schedule.clear();
-    await sleep(40);
+    await pause(40);
     assert.deepEqual(ran, ['moved', 'early', 'late']);
     assert.equal(cleared.scheduleIndex, -1);
   });
@@ -69,7 +69,7 @@ describe('PollSchedule (many due times behind one timer)', () => {
     }
     const removed = new Set(items.filter((_, i) => i % 7 === 0));
     for (const it of removed) schedule.remove(it);
-    while (ran.length < items.length - removed.size) await sleep(10);
+    while (ran.length < items.length - removed.size) await pause(10);
     for (let i = 1; i < ran.length; i++) assert.ok(ran[i - 1].dueAt <= ran[i].dueAt, `out of order at ${i}`);
     assert.ok(ran.every((it) => !removed.has(it)));
   });
@@ -95,7 +95,7 @@ describe('PollSchedule (many due times behind one timer)', () => {
       schedule.add(item('boom', 10));
       schedule.add(item('again', 20));
       schedule.add(item('after', 300));
-      while (!ran.includes('after')) await sleep(10);
+      while (!ran.includes('after')) await pause(10);
     } finally {
       process.removeListener('uncaughtException', onUncaught);
       for (const handler of mochaHandlers) process.on('uncaughtException', handler);

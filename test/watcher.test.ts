@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   PaymentWatcher,
   POLL_START_CHANNEL,
@@ -15,7 +14,8 @@ import {
   type WatchedPaymentStatus,
   WatchRegistry,
 } from '../src/watcher';
-import { eventually, invoice, startRig, type Rig } from './helpers/seqr';
+import { invoice, startRig, type Rig } from './helpers/seqr';
+import { eventually, pause, withClockStopped } from './helpers/time';
 
 /**
  * A source whose answers and answer times the test scripts. Used only where the property under test is
@@ -95,7 +95,7 @@ class ScriptedSource implements PaymentStatusSource {
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
-      await sleep(step.delayMs ?? 1);
+      await pause(step.delayMs ?? 1);
       if ('error' in step) throw step.error;
       return value();
     } finally {
@@ -210,11 +210,17 @@ describe('PaymentWatcher scheduling (scripted source)', () => {
     const source = new ScriptedSource();
     const intervalMs = 200;
     observePollStarts(source);
-    watcher = new PaymentWatcher(source, { intervalMs });
-    const started = performance.now();
-    for (let i = 0; i < 100; i++) watcher.watch(`spread-${i}`);
-    // Each first poll comes within one interval of its own watch() call.
-    const lastWatchAt = performance.now() - started;
+    const spreading = new PaymentWatcher(source, { intervalMs });
+    watcher = spreading;
+    // Fake clock: the 100 watches start at one instant. With the real clock, a loaded machine spent longer than a
+    // bucket (20 ms) on this loop, and the later watches' first polls, planned from their own start, piled up in
+    // the last bucket (issue 13: this failed under stress-ng).
+    const { started, lastWatchAt } = withClockStopped(() => {
+      const at = performance.now();
+      for (let i = 0; i < 100; i++) spreading.watch(`spread-${i}`);
+      // Each first poll comes within one interval of its own watch() call.
+      return { started: at, lastWatchAt: performance.now() - at };
+    });
     await eventually(() => assert.ok(new Set(source.calls.map((c) => c.invoiceReference)).size === 100, 'every watch polled'), 10000);
     // Planned times, not the times the timers ran: a busy machine runs timers late and in bursts.
     const firsts = new Map<string, number>();
@@ -243,7 +249,7 @@ describe('PaymentWatcher scheduling (scripted source)', () => {
     assert.ok(seen.every((m) => m.invoiceReference === 'observed' && Number.isFinite(m.latenessMs) && m.latenessMs > -2));
     assert.ok(source.statusCalls('observed').length >= seen.length, 'one publication per poll, as it starts');
     const count = seen.length;
-    await sleep(60);
+    await pause(60);
     assert.equal(seen.length, count, 'nothing is published once the subscriber leaves');
   });
 
@@ -252,7 +258,7 @@ describe('PaymentWatcher scheduling (scripted source)', () => {
     source.onStatus('again', { delayMs: 80, status: 'ISSUED' }, { delayMs: 5, status: 'PAID', version: 2, ersReference: 'E1' });
     watcher = new PaymentWatcher(source, { intervalMs: 30 });
     watcher.watch('again');
-    while (source.statusCalls('again').length === 0) await sleep(2);
+    while (source.statusCalls('again').length === 0) await pause(2);
     assert.equal(watcher.stop('again'), true);
     assert.equal(watcher.isWatching('again'), false);
     const done = outcome(watcher, 'again');
@@ -305,7 +311,7 @@ describe('PaymentWatcher scheduling (scripted source)', () => {
       throw new Error('listener failed');
     });
     watcher.watch('boom');
-    await sleep(80);
+    await pause(80);
     assert.equal(errors.length, 1);
     assert.equal(errors[0].message, 'listener failed');
     assert.equal(watcher.size, 0);
@@ -362,7 +368,7 @@ describe('PaymentWatcher against the emulator', () => {
     assert.deepEqual(updates.map((u) => [u.status, u.version]), [['ISSUED', 1]]);
     assert.equal(watcher.size, 0);
     // Past the acknowledgement window the emulator has not reversed it: the watcher's PAID read committed it.
-    await sleep(700);
+    await pause(700);
     assert.equal((await rig.terminal.getPaymentStatus(ref, 0)).status, 'PAID');
   });
 
@@ -460,7 +466,7 @@ describe('PaymentWatcher against the emulator', () => {
     const outcomes: string[] = [];
     watcher.on('paid', (e) => outcomes.push(e.invoiceReference));
     await rig.emu.payer.pay(ref);
-    await sleep(150);
+    await pause(150);
     assert.deepEqual(outcomes, []);
     assert.equal((await rig.emu.payer.invoices()).some((i) => i.invoiceReference === ref), false);
   });
@@ -472,13 +478,13 @@ describe('PaymentWatcher against the emulator', () => {
     await once(watcher, 'update', ref);
     await rig.emu.suspend();
     await rig.emu.payer.pay(ref);
-    await sleep(200);
+    await pause(200);
     assert.ok(retries.filter((r) => r.invoiceReference === ref).length >= 2, 'retried while SEQR was away');
     assert.equal(watcher.isWatching(ref), true);
     await rig.emu.resume();
     const result = await done;
     assert.equal(result.event, 'paid');
-    await sleep(700);
+    await pause(700);
     assert.equal((await rig.terminal.getPaymentStatus(ref, 0)).status, 'PAID');
   });
 
@@ -518,8 +524,8 @@ describe('PaymentWatcher against the emulator', () => {
     assert.equal(watcher.size, 50);
     await Promise.all(refs.map((ref, i) => (i % 5 === 0 ? rig.emu.payer.decline(ref) : rig.emu.payer.pay(ref))));
     const deadline = Date.now() + 5000;
-    while (watcher.size > 0 && Date.now() < deadline) await sleep(20);
-    await sleep(100);
+    while (watcher.size > 0 && Date.now() < deadline) await pause(20);
+    await pause(100);
     assert.equal(seen.size, 50);
     refs.forEach((ref, i) => assert.deepEqual(seen.get(ref), [i % 5 === 0 ? 'FAILED' : 'PAID'], ref));
   });
@@ -547,7 +553,7 @@ describe('PaymentWatcher cancelling while the payer is paying (emulator with a s
       const result = await done;
       assert.equal(result.event, 'paid');
       assert.equal(refused[0], 51);
-      await sleep(900);
+      await pause(900);
       assert.equal((await rig.terminal.getPaymentStatus(ref, 0)).status, 'PAID');
     } finally {
       watcher.stopAll();
@@ -625,7 +631,7 @@ describe('PaymentWatcher.pollNow and the watch registry', () => {
     watcher.watch('flood');
     const started = performance.now();
     const flood = setInterval(() => watcher?.pollNow('flood'), 2);
-    await sleep(450);
+    await pause(450);
     clearInterval(flood);
     const extra = source.statusCalls('flood').filter((c) => c.at >= started);
     assert.ok(extra.length >= 2 && extra.length <= 6, `${extra.length} polls in 450 ms of requests every 2 ms`);
@@ -697,7 +703,7 @@ describe('PaymentWatcher.pollNow against the emulator', () => {
     await paid;
     const tookMs = performance.now() - started;
     assert.ok(tookMs < 3000, `PAID ${tookMs.toFixed(0)} ms after pollNow`);
-    await sleep(300);
+    await pause(300);
     assert.ok(!events.includes(`${unpaidRef} PAID`), 'pollNow on an unpaid invoice reports no PAID');
     assert.ok(watcher.isWatching(unpaidRef), 'and the watch goes on');
   });

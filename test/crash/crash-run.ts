@@ -12,6 +12,7 @@ import { NodeRedProcess } from '../helpers/node-red-process';
 import { AnswerHoldProxy } from './answer-hold-proxy';
 import { crashFlow, type FlowNode } from './crash-flow';
 import { Recorder, type IssuedRecord, type StatusRecord } from './recorder';
+import { pause } from '../helpers/time';
 
 /** SEQR reverses a PAID that no getPaymentStatus reported within this window (the emulator's default, kept). */
 export const ACK_WINDOW_MS = 20_000;
@@ -403,8 +404,4 @@ export function judge(finding: InvoiceFinding): void {
     // Nobody paid a QR code we handed out (a scenario's customer did not get to it): an outcome is all we ask.
     finding.why = 'not paid by a customer';
   }
-}
-
-export function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -4,7 +4,8 @@
  * Node-RED is down and after it is back. Each scenario takes 20 or more payments through its own Node-RED.
  */
 import { DELAY_MS } from './crash-flow';
-import { pause, type CrashRun } from './crash-run';
+import type { CrashRun } from './crash-run';
+import { pause } from '../helpers/time';
 
 export type Signal = 'SIGKILL' | 'SIGTERM';
 

@@ -12,7 +12,7 @@ const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const CHROMIUM_PATH = process.env.SEQR_CHROMIUM || '/usr/bin/chromium';
 
 /** Generous: a loaded 2-core machine runs these beside other test runs. Every wait is on a visible state. */
-export const UI_TIMEOUT_MS = 30_000;
+export const UI_TIMEOUT_MS = 60_000;
 
 // Quiet and offline: no GPU, no QUIC, no first-run pages, no background fetches or component updates.
 const CHROMIUM_ARGS = [

@@ -75,7 +75,8 @@ export class NodeRedProcess {
   }
 
   /** Starts the runtime and resolves once it listens and its flows have started. */
-  start(timeoutMs = 15_000): Promise<void> {
+  /** Generous: a cold start of the CLI takes a few seconds when idle, many more on a loaded machine. */
+  start(timeoutMs = 60_000): Promise<void> {
     const child = spawn(process.execPath, [RED_JS, '-u', this.userDir, '-s', path.join(this.userDir, 'settings.js'), '-p', '0'], {
       cwd: this.userDir,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import { beforeEveryTest } from './each-test';
+import { pause } from './time';
 import { NODE_RED_VERSION, requireFromNodeRed, resolveFromNodeRed } from './node-red-runtime';
 
 /** The part of a sinon spy the tests read (the helper's sinon has no types installed here). */
@@ -67,7 +69,7 @@ const USER_DIRS = mkdtempSync(path.join(tmpdir(), 'seqr-test-userdirs-'));
 let userDirCount = 0;
 /** The user directory of the current test's runtime. */
 export let testUserDir = '';
-beforeEach(function () {
+beforeEveryTest(() => {
   testUserDir = path.join(USER_DIRS, String(++userDirCount));
   mkdirSync(testUserDir);
   helper.settings({ userDir: testUserDir });
@@ -182,7 +184,7 @@ export const TAB: FlowNode = { id: 'tab1', type: 'tab', label: 'test' };
  * The next message `node` (a `helper` node) receives, checked by `check`: a failed assertion rejects the
  * promise with that failure instead of leaving the test to time out.
  */
-export function nextMessage<T = Record<string, unknown>>(node: TestNode, check: (msg: T) => void = () => undefined, timeoutMs = 5000): Promise<T> {
+export function nextMessage<T = Record<string, unknown>>(node: TestNode, check: (msg: T) => void = () => undefined, timeoutMs = 15_000): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
       node.removeListener('input', onInput);
@@ -215,11 +217,6 @@ export function collect<T = Record<string, unknown>>(node: TestNode): T[] {
  */
 export function callsOf(node: TestNode, method: 'status' | 'error' | 'warn' | 'log' | 'debug' | 'send'): unknown[][] {
   return helper._NodePrototype[method].getCalls().filter((call) => call.thisValue === node).map((call) => call.args);
-}
-
-/** Resolves after `ms`; for "nothing else arrives" checks. */
-export function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Every argument ever passed to the runtime log and to any node's status/log/warn/error, as text. */

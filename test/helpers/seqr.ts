@@ -3,7 +3,7 @@ import { startEmulator } from '../../src/emulator';
 import type { EmulatorOptions } from '../../src/emulator';
 import { SeqrClient, type SeqrClientOptions } from '../../src/seqr/client';
 import { SeqrError } from '../../src/seqr/errors';
-import { buildInvoice, type InvoiceInput } from '../../src/seqr/invoice';
+import { buildInvoice, type AmountInput, type InvoiceInput } from '../../src/seqr/invoice';
 import { PUBLIC_TEST_RESELLER, PUBLIC_TEST_TERMINAL, type SeqrInvoice } from '../../src/seqr/types';
 import { assertNoSecret } from './loopback';
 
@@ -41,9 +41,13 @@ export async function startRig(options: EmulatorOptions = {}): Promise<Rig> {
   };
 }
 
-/** An invoice in SEK from friendly input. */
-export function invoice(input: number | string | InvoiceInput = '100.00'): SeqrInvoice {
-  return buildInvoice(input, { currency: 'SEK', title: 'Test purchase' });
+/**
+ * The tests' invoice: built by the package from friendly input (SEK, titled "Test purchase" unless `input`
+ * says otherwise), then `wire` fields laid over it as they go on the wire (for invoices buildInvoice would
+ * refuse). The emulator tests start from COFFEE (emulator.ts).
+ */
+export function invoice(input: AmountInput | InvoiceInput = '100.00', wire: Partial<SeqrInvoice> = {}): SeqrInvoice {
+  return { ...buildInvoice(input, { currency: 'SEK', title: 'Test purchase' }), ...wire };
 }
 
 /** Awaits a SeqrError with `code` (and checks that it repeats none of the secrets). */
@@ -59,22 +63,4 @@ export async function seqrError(promise: Promise<unknown>, code: number, ...secr
   // (The reseller's "1234" is too short to look for: any stack trace line number could contain it.)
   assertNoSecret(caught, PUBLIC_TEST_TERMINAL.password, ...secrets);
   return caught;
-}
-
-/**
- * Waits until `check` passes (for the emulator's timers: acknowledgement window, expiry, commit timeout). Give
- * every assert.ok in a check a message: without one, Node's assert parses the caller's source to describe the
- * failure, which takes seconds per call on transpiled test files and starves the event loop.
- */
-export async function eventually(check: () => void | Promise<void>, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
 }

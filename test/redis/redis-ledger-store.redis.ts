@@ -9,9 +9,9 @@ import { LeaseLostError, NotReplicatedError, PaymentLedger, type LedgerEntry, ty
 import { RedisLedgerStore } from '../../src/ledger/redis-ledger-store';
 import { RedisServer } from '../helpers/redis-server';
 import Redis from 'ioredis';
+import { pause } from '../helpers/time';
 
 const LEASE_MS = 400;
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function entry(reference: string, fields: Partial<LedgerEntry> = {}): LedgerEntry {
   return { v: 1, invoiceReference: reference, startedAt: Date.now(), version: 0, ...fields };

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { startEmulator, type EmulatorHandle } from '../../src/emulator';
 import type { SeqrConfigNode } from '../../src/nodes/config-types';
-import { helper, NODE_MODULES, TAB, callsOf, everythingLogged, nextMessage, pause, type TestNode } from '../helpers/node-red';
-import { eventually } from '../helpers/seqr';
+import { helper, NODE_MODULES, TAB, callsOf, everythingLogged, nextMessage, type TestNode } from '../helpers/node-red';
+import { eventually, pause } from '../helpers/time';
 import { RedisServer } from '../helpers/redis-server';
 
 const TERMINAL = { id: 'redis-config-terminal', password: 'Cfg-redis-pw-1' };

@@ -14,8 +14,9 @@ import { startEmulator, type EmulatorHandle } from '../../src/emulator';
 import { NodeRedProcess } from '../helpers/node-red-process';
 import { RedisServer } from '../helpers/redis-server';
 import { crashFlow, type FlowNode } from '../crash/crash-flow';
-import { ACK_WINDOW_MS, decidedAt, everyPaymentDecided, findingOf, followEmulatorLog, pause, type InvoiceFinding, type Payment, type Phase } from '../crash/crash-run';
+import { ACK_WINDOW_MS, decidedAt, everyPaymentDecided, findingOf, followEmulatorLog, type InvoiceFinding, type Payment, type Phase } from '../crash/crash-run';
 import { Recorder } from '../crash/recorder';
+import { pause } from '../helpers/time';
 
 const TERMINAL = { id: 'redis-suite-webshop', password: 'redis-suite-pw', name: 'Redis suite webshop', type: 'webshop' as const };
 export const REDIS_PASSWORD = 'redis-suite-secret';

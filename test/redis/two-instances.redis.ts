@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { pause } from '../crash/crash-run';
+import { pause } from '../helpers/time';
 import { redisServerInstalled } from '../helpers/redis-server';
 import { REDIS_PASSWORD, TwoInstanceRun, percentile, type TwoInstanceResult } from './two-instance-run';
 

@@ -1,7 +1,9 @@
 import * as soap from 'soap';
-import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '../src/emulator';
-import { PUBLIC_TEST_RESELLER, PUBLIC_TEST_TERMINAL, type SeqrInvoice } from '../src/seqr/types';
-import { WSDL_PATH } from '../src/seqr/wsdl';
+import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '../../src/emulator';
+import type { InvoiceInput } from '../../src/seqr/invoice';
+import { PUBLIC_TEST_RESELLER, PUBLIC_TEST_TERMINAL, type SeqrInvoice } from '../../src/seqr/types';
+import { WSDL_PATH } from '../../src/seqr/wsdl';
+import { invoice } from './seqr';
 
 /** Shared by the emulator tests: a plain `soap` client (an independent SOAP implementation) and raw posts. */
 
@@ -38,18 +40,16 @@ export function resellerContext(password: string = PUBLIC_TEST_RESELLER.password
   };
 }
 
-export function invoice(overrides: Partial<SeqrInvoice> = {}): SeqrInvoice {
-  return {
-    paymentMode: 'IMMEDIATE_DEBIT',
-    acknowledgmentMode: 'NO_ACKNOWLEDGMENT',
-    issueDate: '2026-11-27T10:15:00',
-    title: 'Coffee',
-    clientInvoiceId: 'order-1',
-    totalAmount: { currency: 'SEK', value: '149.90' },
-    cashierId: 'Bob',
-    ...overrides,
-  };
-}
+/** The emulator tests' invoice (with `invoice` of seqr.ts): a coffee on a fixed date, with an order id and a cashier. */
+export const COFFEE: InvoiceInput = {
+  amount: '149.90',
+  title: 'Coffee',
+  clientInvoiceId: 'order-1',
+  cashierId: 'Bob',
+  issueDate: '2026-11-27T10:15:00',
+  paymentMode: 'IMMEDIATE_DEBIT',
+  acknowledgmentMode: 'NO_ACKNOWLEDGMENT',
+};
 
 /** An emulator plus a SOAP client for the public test terminal, and shortcuts for the common calls. */
 export class Harness {
@@ -69,7 +69,7 @@ export class Harness {
 
   /** sendInvoice on a terminal (the public test terminal by default); returns the reference. */
   async send(overrides: Partial<SeqrInvoice> = {}, context: object = terminalContext(), tokens?: object[]): Promise<string> {
-    const answer = await this.call('sendInvoice', { context, invoice: invoice(overrides), tokens });
+    const answer = await this.call('sendInvoice', { context, invoice: invoice(COFFEE, overrides), tokens });
     if (answer.resultCode !== 0) throw new Error(`sendInvoice answered ${answer.resultCode}`);
     return answer.invoiceReference;
   }
@@ -104,15 +104,4 @@ export async function post(
 export async function payerCall(baseUrl: string, path: string, body?: object): Promise<{ status: number; json: Wire }> {
   const response = await fetch(`${baseUrl}${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return { status: response.status, json: await response.json() };
-}
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Waits until `check` returns true (polling every 10 ms), failing after `timeoutMs`. */
-export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(10);
-  }
 }

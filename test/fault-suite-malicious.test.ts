@@ -1,0 +1,4 @@
+import { describeFaultSuite } from './helpers/fault-suite';
+
+// The fault suite's malicious phases, after the fault-free baseline (test/helpers/fault-suite.ts).
+describeFaultSuite('malicious');
