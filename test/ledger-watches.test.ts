@@ -237,4 +237,37 @@ describe('LedgerWatches: exactly-once outcomes across crashes (journal file, emu
     assert.equal(sent[0].msg.order, 'X');
     assert.equal(sent[0].msg.seqr?.redelivered, undefined, 'never sent before: not a redelivery');
   });
+  it('a node redeployed less than the settle time after it sent an outcome leaves it to its next instance, which sends it again marked', async function () {
+    // Node-RED drops the messages in flight when a redeploy stops the flow: the crash suite's R3 lost a PAID so.
+    const sent: Sent[] = [];
+    const ledger = new PaymentLedger(new FileLedgerStore(file), { onStoreError: (err) => assert.fail(err), sentSettleMs: 60_000 });
+    ledgers.push(ledger);
+    const options = { owner: 'ps', intervalMs: 1000, giveUpAfterMs: 60_000, onDeadline: 'cancel' as const };
+    const first = new LedgerWatches<Msg>(ledger, rig.terminal, options, recordingOutlet(sent));
+    running.push(first);
+    await first.start();
+    const ref = await issued();
+    let redeployed = false;
+    first.watch(ref, { order: 'Y' }, { send: (outputs) => {
+      sent.push({ output: 1, msg: outputs[0] as Msg });
+      // The redeploy comes while the PAID is on its way to the next node.
+      setImmediate(() => {
+        first.close(false);
+        redeployed = true;
+      });
+    }, done: () => undefined }, {});
+    await ledger.flush();
+    await rig.emu.payer.pay(ref);
+    await eventually(() => assert.ok(redeployed), 3000);
+    assert.equal(sent.length, 1);
+    const next = new LedgerWatches<Msg>(ledger, rig.terminal, options, recordingOutlet(sent));
+    running.push(next);
+    await next.start();
+    assert.equal(sent.length, 2, 'sent again by the next instance');
+    assert.equal(sent[1].output, 1);
+    assert.deepEqual(sent[1].msg.payload, sent[0].msg.payload);
+    assert.equal(sent[1].msg.order, 'Y');
+    assert.equal(sent[1].msg.seqr?.redelivered, true, 'marked: the first may have arrived');
+    assert.ok(ledger.get(ref)?.sent, 'and not a third time');
+  });
 });

@@ -297,11 +297,28 @@ export class PaymentLedger {
   /** The owner stops; with `release` (deleted, not redeployed) its entries become orphans to adopt. */
   detach(owner: LedgerOwner, release: boolean): void {
     if (this.owners.get(owner.ownerId) === owner) this.owners.delete(owner.ownerId);
+    this.unsettle(owner.ownerId);
     if (!release) return;
     for (const entry of this.ownedBy(owner.ownerId)) {
       entry.stored.owner = undefined;
       entry.stored.claimed = false;
       this.persist(entry.stored);
+    }
+  }
+
+  /**
+   * An owner that stops (a redeploy, a deletion) may have sent an outcome that never reached the next node: Node-RED
+   * drops the messages in flight when it stops a flow (the crash suite's R3 saw a PAID lost so). Its outcomes sent
+   * less than SENT_SETTLE_MS ago are sent again by whoever takes the entries next, marked redelivered, as after a
+   * crash in that second.
+   */
+  private unsettle(ownerId: string): void {
+    for (const [reference, timer] of this.settling) {
+      const entry = this.entries.get(reference);
+      if (!entry || entry.stored.owner !== ownerId) continue;
+      clearTimeout(timer);
+      this.settling.delete(reference);
+      this.entries.set(reference, { stored: entry.stored, mayHaveBeenSent: true });
     }
   }
 
