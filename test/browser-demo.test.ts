@@ -201,6 +201,39 @@ describeDemo('browser: the demo (npm start)', function () {
       await customer.locator('.seqr-customer-big', { hasText: 'Payment declined' }).waitFor({ state: 'visible' });
       await newSale();
     });
+
+    it('a charge nobody pays reads as not paid in time once the status node gives up, and its invoice is cancelled', async function () {
+      // The till's status node gives up after 120 s; the shop owner may set less. The test deploys 4 s (as the
+      // editor would, a modified-nodes deploy) and puts the 120 s back afterwards.
+      await setGiveUpAfter(4);
+      try {
+        const reference = await charge('15.00');
+        await status().filter({ hasText: 'Not paid in time' }).waitFor({ state: 'visible', timeout: 30_000 });
+        assert.equal((await till.locator('.seqr-message').textContent())?.trim(), 'Not paid in time: the invoice is cancelled.');
+        assert.doesNotMatch(await till.locator('.seqr-till').innerText(), /TIMEOUT|CANCELED/);
+        assert.ok(!(await payable()).includes(reference), 'the invoice can no longer be paid');
+        assert.equal(await till.getByRole('button', { name: 'Cancel' }).count(), 0, 'nothing left to cancel: New sale');
+        await customer.locator('.seqr-customer-big', { hasText: 'Not paid in time' }).waitFor({ state: 'visible' });
+        await newSale();
+      } finally {
+        await setGiveUpAfter(120);
+      }
+    });
+
+    /** Sets the till's payment status node's give-up time and deploys only that node, through the admin API. */
+    async function setGiveUpAfter(seconds: number): Promise<void> {
+      const headers = { 'content-type': 'application/json', 'Node-RED-API-Version': 'v2' };
+      const current = (await (await fetch(new URL('flows', demo.editor), { headers })).json()) as { rev: string; flows: Array<Record<string, unknown>> };
+      const statusNode = current.flows.find((node) => node.type === 'seqr-payment-status');
+      assert.ok(statusNode, 'the till has a payment status node');
+      statusNode.giveUpAfter = seconds;
+      const deployed = await fetch(new URL('flows', demo.editor), {
+        method: 'POST',
+        headers: { ...headers, 'Node-RED-Deployment-Type': 'nodes' },
+        body: JSON.stringify({ rev: current.rev, flows: current.flows }),
+      });
+      assert.equal(deployed.status, 200, await deployed.text());
+    }
   });
 
   describe('the editor', function () {
