@@ -150,6 +150,9 @@ describe('browser: the seqr-config buttons in the editor', function () {
 
   it('tests the connection, registers a terminal, assigns its sticker, and the deploy keeps the generated password', async function () {
     await openConfigDialog();
+    // The editor fills the credential fields in once it has the node's credentials from the runtime: on a loaded
+    // machine that can come after the user count shows.
+    await page.waitForFunction(() => (document.querySelector('#node-config-input-password') as HTMLInputElement | null)?.value === '__PWRD__', null, { timeout: 20_000 }).catch(() => undefined);
     assert.equal(await page.inputValue('#node-config-input-password'), '__PWRD__', 'the editor shows the stored password as set');
 
     await page.click('#seqr-config-test');
